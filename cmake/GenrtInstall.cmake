@@ -1,0 +1,1 @@
+# install rules: filled by the owner of install/packaging
