@@ -1,7 +1,8 @@
 # genrt_add_test(NAME <name> COMMAND <cmd...> [LABELS <labels...>] [ENV <k=v...>])
 # The one helper that registers a test. Exit code 77 means "skipped" (the test says why).
-# Every test gets GENRT_PLUGIN_PATH pointing at the build tree's plugin directory and
-# GENRT_SHARED_DIR (where ../shared lives; see README) in its environment.
+# Every test gets GENRT_SHARED_DIR (where ../shared lives; see README) in its environment. The
+# build tree's plugins are found without GENRT_PLUGIN_PATH: they sit in lib/genrt/plugins beside
+# lib/libgenrt.so, exactly as after install.
 set(GENRT_SHARED_DIR "${PROJECT_SOURCE_DIR}/../shared" CACHE PATH "Path of the shared/ folder (models, tokenizers)")
 function(genrt_add_test)
   cmake_parse_arguments(T "" "NAME" "COMMAND;LABELS;ENV" ${ARGN})

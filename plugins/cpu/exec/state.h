@@ -1,0 +1,52 @@
+/*
+ * exec/state.h - the value of one state variable inside a CPU infer request.
+ *
+ * A cpu_state owns one 64-byte aligned buffer holding the variable's current value (dense).
+ * ReadValue hands kernels a read-only view of it (no copy); at the end of an infer the Assign'd
+ * value is adopted by exchanging buffers with the request's arena (cpu_state_adopt), so the state
+ * is updated without copying the tensor. Until first use (and after a reset) the state is
+ * "uninitialized" and takes its initial value lazily: the ReadValue's init input if it has one,
+ * else zeros of the declared shape with dynamic dims 0.
+ *
+ * Ownership: the request owns its states; pointers into a state's buffer (outputs, state_get
+ * descriptors) stay valid until the next infer or state call. Threading: not synchronised; one
+ * request is used by one thread at a time.
+ */
+#ifndef GENRT_CPU_EXEC_STATE_H
+#define GENRT_CPU_EXEC_STATE_H
+
+#include "memory.h"
+#include "plan.h"
+
+typedef struct cpu_state {
+    const cpu_variable *var;
+    int initialized;
+    grt_shape shape; /* current value's shape (static) */
+    size_t bytes;    /* dense byte size of the current value */
+    void *data;      /* owned (cpu_aligned_alloc), NULL until first stored */
+    size_t cap;
+} cpu_state;
+
+void cpu_state_init(cpu_state *s, const cpu_variable *var);
+void cpu_state_free(cpu_state *s);
+
+/* Stores a copy of dense `src` (`shape`, the variable's type). Errors: SHAPE (shape incompatible
+ * with the declared one; the message names the variable), OUT_OF_MEMORY. */
+grt_status cpu_state_store(const grt_host_api *host, cpu_state *s, const grt_shape *shape,
+                           const void *src);
+/* Stores zeros of the declared shape with dynamic dims 0. */
+grt_status cpu_state_store_zeros(const grt_host_api *host, cpu_state *s);
+/* Stores a copy of a caller's tensor (state_set): checks type, shape and strides/size. */
+grt_status cpu_state_store_desc(const grt_host_api *host, cpu_state *s,
+                                const grt_tensor_desc *desc);
+
+/* Makes the state's value the contents of arena buffer `id` (`shape`, dense) without a copy: the
+ * arena takes the state's previous buffer in exchange and `id` is released. */
+void cpu_state_adopt(cpu_state *s, cpu_arena *arena, cpu_buf_id id, const grt_shape *shape);
+
+/* A read-only tensor view of the current value (no copy). */
+void cpu_state_view(const cpu_state *s, cpu_tensor *t);
+/* Describes the current value (dense); desc->struct_size is left as the caller set it. */
+void cpu_state_describe(const cpu_state *s, grt_tensor_desc *desc);
+
+#endif

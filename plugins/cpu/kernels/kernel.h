@@ -1,0 +1,59 @@
+/*
+ * kernels/kernel.h - the interface between the CPU plugin's execution plan (exec/) and its
+ * kernels (kernels/<op family>/).
+ *
+ * The plan computes every output shape before the call (host->infer_shapes) and allocates the
+ * outputs (dense row-major, 64-byte aligned, never aliasing an input). A kernel reads its inputs,
+ * writes its outputs, and returns GRT_OK or an error set through ctx->host->set_error naming the
+ * node (cpu_kernel_error). Kernels are stateless and reentrant; they may use ctx->pool.
+ *
+ * Layout: every cpu_tensor is dense row-major with its logical element type; a compressed constant
+ * (comp != NULL) holds quantized values in `data` (see grt_compression_info) and `type` is the
+ * dequantized type.
+ */
+#ifndef GENRT_CPU_KERNEL_H
+#define GENRT_CPU_KERNEL_H
+
+#include <genrt/plugin.h>
+
+#include "../threads/pool.h"
+
+typedef struct cpu_tensor {
+    grt_element_type type;
+    grt_shape shape;
+    void *data;
+    size_t bytes;
+    const grt_compression_info *comp; /* non-NULL: compressed constant */
+} cpu_tensor;
+
+typedef struct cpu_kernel_ctx {
+    const grt_host_api *host;
+    const grt_graph_view *graph;
+    uint32_t node;
+    cpu_pool *pool; /* may be NULL */
+} cpu_kernel_ctx;
+
+typedef grt_status (*cpu_kernel_fn)(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
+                                    cpu_tensor *out, uint32_t n_out);
+
+/* The kernel of an op, or NULL if the CPU plugin cannot run it (Parameter, Constant, Result,
+ * ReadValue and Assign are handled by the plan, not by kernels). */
+cpu_kernel_fn cpu_kernel_lookup(grt_op_type op);
+
+/* 1 if the kernel for `op` supports input element types `types[n]` (used by query_model). */
+int cpu_kernel_supports(grt_op_type op, const grt_element_type *types, uint32_t n);
+
+/* Attribute helpers: the node's attribute or `def` when absent. */
+int64_t cpu_attr_int(const cpu_kernel_ctx *ctx, const char *name, int64_t def);
+double cpu_attr_float(const cpu_kernel_ctx *ctx, const char *name, double def);
+/* Borrowed array (graph lifetime) or NULL with *count = 0 when absent. */
+const int64_t *cpu_attr_ints(const cpu_kernel_ctx *ctx, const char *name, size_t *count);
+
+/* Sets the error "node 'NAME' (OP): <formatted>" and returns status. */
+grt_status cpu_kernel_error(const cpu_kernel_ctx *ctx, grt_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif

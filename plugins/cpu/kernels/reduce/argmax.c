@@ -1,0 +1,55 @@
+/*
+ * kernels/reduce/argmax.c - ArgMax along `axis` (default -1) -> i64 index of the first maximum;
+ * `keep_dims` (default 0) keeps the reduced axis as size 1. A NaN counts as larger than every
+ * number (the first NaN wins). f32/f16/bf16 input. Single pass, linear. Reentrant.
+ */
+#include <math.h>
+
+#include "../kutil.h"
+#include "../ops.h"
+
+grt_status cpu_k_argmax(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
+                        cpu_tensor *out, uint32_t n_out)
+{
+    grt_status st = cpu_check_arity(ctx, n_in, 1, 1, n_out, 1);
+    if (st != GRT_OK || (st = cpu_check_float(ctx, &in[0], "input")) != GRT_OK)
+        return st;
+    const grt_shape *s = &in[0].shape;
+    uint32_t axis;
+    if (s->rank == 0)
+        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "input must have rank >= 1");
+    if ((st = cpu_norm_axis(ctx, cpu_attr_int(ctx, "axis", -1), s->rank, "axis", &axis)) != GRT_OK)
+        return st;
+    if (s->dims[axis] == 0)
+        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "cannot reduce an empty axis %u", axis);
+    grt_shape os = *s;
+    if (cpu_attr_int(ctx, "keep_dims", 0)) {
+        os.dims[axis] = 1;
+    } else {
+        for (uint32_t i = axis; i + 1 < s->rank; i++)
+            os.dims[i] = s->dims[i + 1];
+        os.rank--;
+    }
+    if (out->type != GRT_I64)
+        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output must be i64, got %s",
+                                cpu_type_name(out->type));
+    if ((st = cpu_check_out_shape(ctx, out, &os)) != GRT_OK)
+        return st;
+    size_t D = (size_t)s->dims[axis], inner = cpu_dims_prod(s, axis + 1, s->rank);
+    size_t outer = cpu_dims_prod(s, 0, axis);
+    int64_t *o = out->data;
+    for (size_t a = 0; a < outer; a++)
+        for (size_t i = 0; i < inner; i++) {
+            size_t base = a * D * inner + i, best = 0;
+            float bv = cpu_ld(in[0].type, in[0].data, base);
+            for (size_t d = 1; d < D && !isnan(bv); d++) {
+                float v = cpu_ld(in[0].type, in[0].data, base + d * inner);
+                if (v > bv || isnan(v)) {
+                    bv = v;
+                    best = d;
+                }
+            }
+            o[a * inner + i] = (int64_t)best;
+        }
+    return GRT_OK;
+}

@@ -1,0 +1,132 @@
+/*
+ * kernels/reduce/topk.c - TopK along `axis` (default -1): values (input type) and indices (i64).
+ *
+ * `k` required (0 <= k <= dim); mode 0 = largest, 1 = smallest; ties go to the lower index;
+ * sort 1 orders the k results by value (best first), sort 0 by index. NaN counts as larger than
+ * every number. Each line is sorted in O(dim log dim) with (value, index) pairs malloc'ed per
+ * worker range; lines run in parallel. Reentrant.
+ */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "../kutil.h"
+#include "../ops.h"
+
+typedef struct tk_pair {
+    float v;
+    int64_t i;
+} tk_pair;
+
+typedef struct tk_job {
+    const cpu_tensor *x;
+    cpu_tensor *vals, *idx;
+    size_t D, inner, k;
+    int mode, sort;
+    atomic_int failed;
+} tk_job;
+
+/* -1 if a is larger than b (NaN largest), 1 if smaller, 0 if equal. */
+static int cmp_val(float a, float b)
+{
+    int an = isnan(a), bn = isnan(b);
+    if (an || bn)
+        return an && bn ? 0 : an ? -1 : 1;
+    return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int cmp_max(const void *pa, const void *pb)
+{
+    const tk_pair *a = pa, *b = pb;
+    int c = cmp_val(a->v, b->v);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+static int cmp_min(const void *pa, const void *pb)
+{
+    const tk_pair *a = pa, *b = pb;
+    int c = -cmp_val(a->v, b->v);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+static int cmp_idx(const void *pa, const void *pb)
+{
+    const tk_pair *a = pa, *b = pb;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+static void tk_range(void *arg, size_t begin, size_t end)
+{
+    tk_job *j = arg;
+    tk_pair *p = malloc(sizeof(tk_pair) * j->D);
+    if (p == NULL) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    for (size_t l = begin; l < end; l++) {
+        size_t o = l / j->inner, in = l % j->inner;
+        for (size_t d = 0; d < j->D; d++) {
+            p[d].v = cpu_ld(j->x->type, j->x->data, (o * j->D + d) * j->inner + in);
+            p[d].i = (int64_t)d;
+        }
+        qsort(p, j->D, sizeof *p, j->mode ? cmp_min : cmp_max);
+        if (!j->sort)
+            qsort(p, j->k, sizeof *p, cmp_idx);
+        for (size_t r = 0; r < j->k; r++) {
+            size_t off = (o * j->k + r) * j->inner + in;
+            cpu_st(j->vals->type, j->vals->data, off, p[r].v);
+            ((int64_t *)j->idx->data)[off] = p[r].i;
+        }
+    }
+    free(p);
+}
+
+grt_status cpu_k_topk(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
+                      cpu_tensor *out, uint32_t n_out)
+{
+    grt_status st = cpu_check_arity(ctx, n_in, 1, 1, n_out, 2);
+    int64_t k;
+    if (st != GRT_OK || (st = cpu_check_float(ctx, &in[0], "input")) != GRT_OK ||
+        (st = cpu_attr_int_req(ctx, "k", &k)) != GRT_OK)
+        return st;
+    const grt_shape *s = &in[0].shape;
+    uint32_t axis;
+    if (s->rank == 0)
+        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "input must have rank >= 1");
+    if ((st = cpu_norm_axis(ctx, cpu_attr_int(ctx, "axis", -1), s->rank, "axis", &axis)) != GRT_OK)
+        return st;
+    if (k < 0 || k > s->dims[axis])
+        return cpu_kernel_error(ctx, GRT_ERROR_INVALID_ARGUMENT, "k=%lld exceeds dim %lld",
+                                (long long)k, (long long)s->dims[axis]);
+    int64_t mode = cpu_attr_int(ctx, "mode", 0), sort = cpu_attr_int(ctx, "sort", 1);
+    if ((mode != 0 && mode != 1) || (sort != 0 && sort != 1))
+        return cpu_kernel_error(ctx, GRT_ERROR_INVALID_ARGUMENT, "mode and sort must be 0 or 1");
+    grt_shape os = *s;
+    os.dims[axis] = k;
+    if (out[0].type != in[0].type || out[1].type != GRT_I64)
+        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED,
+                                "outputs must be (%s values, i64 indices)",
+                                cpu_type_name(in[0].type));
+    if ((st = cpu_check_out_shape(ctx, &out[0], &os)) != GRT_OK ||
+        (st = cpu_check_out_shape(ctx, &out[1], &os)) != GRT_OK)
+        return st;
+    tk_job *j = malloc(sizeof *j);
+    if (j == NULL)
+        return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory");
+    j->x = &in[0];
+    j->vals = &out[0];
+    j->idx = &out[1];
+    j->D = (size_t)s->dims[axis];
+    j->inner = cpu_dims_prod(s, axis + 1, s->rank);
+    j->k = (size_t)k;
+    j->mode = (int)mode;
+    j->sort = (int)sort;
+    atomic_init(&j->failed, 0);
+    size_t lines = cpu_dims_prod(s, 0, axis) * j->inner;
+    if (lines > 0 && k > 0)
+        cpu_parallel_for(ctx->pool, lines, 4, tk_range, j);
+    if (atomic_load(&j->failed))
+        st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for TopK scratch");
+    free(j);
+    return st;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# scripts/run-tests.sh [--sanitize] - from a fresh clone: install dependencies, configure with
+# warnings as errors, build and run the test suite (ctest, all labels but "long").
+#   --sanitize   same in a separate build directory with AddressSanitizer + UBSan, running the
+#                labels unit and ops.
+# Build directories: build/ and build-sanitize/ (override with GENRT_BUILD_DIR). Exit status is
+# ctest's.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+sanitize=0
+for arg in "$@"; do
+    case $arg in
+    --sanitize) sanitize=1 ;;
+    -h | --help) sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-tests.sh: unknown option '$arg'" >&2; exit 2 ;;
+    esac
+done
+
+"$GENRT_ROOT/scripts/setup-deps.sh"
+if [ "$sanitize" = 1 ]; then
+    build=${GENRT_BUILD_DIR:-$GENRT_ROOT/build-sanitize}
+    genrt_configure_build "$build" -DGENRT_WERROR=ON -DGENRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    cd "$build"
+    ctest --output-on-failure -j "$GENRT_JOBS" -L 'unit|ops' -LE long
+else
+    build=${GENRT_BUILD_DIR:-$GENRT_ROOT/build}
+    genrt_configure_build "$build" -DGENRT_WERROR=ON
+    cd "$build"
+    ctest --output-on-failure -j "$GENRT_JOBS" -LE long
+fi
