@@ -21,6 +21,9 @@
  * every struct starts with `struct_size`; a caller checks struct_size (or abi_minor) before
  * touching a slot added after v1.0, and a NULL slot means "not supported" (or "use the core
  * default" where the slot says so). Enums never renumber.
+ * A slot table may be shorter than this header's struct (a plugin built against an older minor):
+ * its struct_size must reach at least past the last mandatory slot (request_infer); the host
+ * treats every slot beyond struct_size as NULL and never reads it.
  *
  * Threading, unless a slot says otherwise: the core serialises calls on one plugin object
  * (plugin, compiled model, infer request); different infer requests of one compiled model may be
