@@ -68,7 +68,7 @@ void ot_ctx_finish(ot_ctx *c)
     c->n_in = c->n_out = 0;
 }
 
-static void vset(ot_ctx *c, ot_result r, const char *fmt, va_list ap)
+static void vset(ot_ctx *c, ot_status r, const char *fmt, va_list ap)
 {
     if (c->result != OT_PASS)
         return; /* keep the first failure */

@@ -19,7 +19,7 @@
 
 #define OT_MAX_IO 16
 
-typedef enum ot_result { OT_PASS = 0, OT_FAIL = 1, OT_SKIP = 2 } ot_result;
+typedef enum ot_status { OT_PASS = 0, OT_FAIL = 1, OT_SKIP = 2 } ot_status;
 
 typedef struct ot_input {
     char name[24];
@@ -49,7 +49,7 @@ typedef struct ot_ctx {
     size_t n_out;
     void **allocs;
     size_t n_allocs, cap_allocs;
-    ot_result result;
+    ot_status result;
     char msg[1024];
     double worst_nmse, worst_err; /* over all compared float outputs */
     int runs;

@@ -109,9 +109,13 @@ static void add_mm(ot_registry *r, const mm_case *p, ot_fn fn, const char *prefi
     char a[48], b[48], q[48] = "";
     ot_shape_str(a, sizeof(a), p->ar, p->a);
     ot_shape_str(b, sizeof(b), p->br, p->b);
-    if (p->storage != GRT_UNDEFINED)
-        snprintf(q, sizeof(q), " q=%s/%s%lld/s%s", ot_type_name(p->storage),
-                 p->group ? "g" : "perchannel", (long long)p->group, ot_type_name(p->scale_t));
+    if (p->storage != GRT_UNDEFINED) {
+        char g[24] = "perchannel";
+        if (p->group)
+            snprintf(g, sizeof(g), "g%lld", (long long)p->group);
+        snprintf(q, sizeof(q), " q=%s/%s/s%s", ot_type_name(p->storage), g,
+                 ot_type_name(p->scale_t));
+    }
     if (fn == mm_dynamic_fn)
         snprintf(a, sizeof(a), "[?,%lld]", (long long)p->a[1]);
     ot_add(r, "matmul", GRT_OP_MATMUL, fn, p, "matmul%s %s %sx%s%s%s%s%s", prefix,

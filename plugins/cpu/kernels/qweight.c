@@ -109,8 +109,24 @@ void cpu_qw_row(const cpu_tensor *t, size_t row, size_t c0, size_t c1, float *ds
             for (size_t i = 0; i < n; i++)
                 d[i] = (float)((int32_t)q[i] - z) * s;
         } else {
-            for (size_t i = 0; i < n; i++)
-                d[i] = (float)(q_at(st, t->data, base + col + i) - z) * s;
+            size_t e = base + col, i = 0;
+            const uint8_t *q = t->data;
+            int sgn = st == GRT_I4;
+            if (e & 1) { /* odd start: the high nibble alone */
+                d[i++] = (float)(q_at(st, q, e) - z) * s;
+            }
+            for (; i + 2 <= n; i += 2) { /* two nibbles per byte */
+                uint8_t b = q[(e + i) >> 1];
+                int32_t lo = b & 0xf, hi = b >> 4;
+                if (sgn) {
+                    lo = lo >= 8 ? lo - 16 : lo;
+                    hi = hi >= 8 ? hi - 16 : hi;
+                }
+                d[i] = (float)(lo - z) * s;
+                d[i + 1] = (float)(hi - z) * s;
+            }
+            if (i < n)
+                d[i] = (float)(q_at(st, q, e + i) - z) * s;
         }
         col = gend;
     }

@@ -12,6 +12,7 @@
 
 int th_failures;
 cpu_pool *th_pool;
+float th_qw_scale_max = 0.2f;
 
 #define TH_MAX_ATTRS 16
 
@@ -294,7 +295,7 @@ qw th_make_qw(grt_element_type ftype, uint32_t rank, const int64_t *dims, grt_el
     w.ref = malloc(sizeof(double) * (n + 1));
     cpu_tensor st = {.type = scale_type, .data = w.scales, .bytes = groups * 4};
     for (size_t g = 0; g < groups; g++) {
-        th_set(&st, g, th_randf(0.01f, 0.2f));
+        th_set(&st, g, th_randf(0.05f, 1.0f) * th_qw_scale_max);
         if (asym) {
             int z = (int)(th_rand() % (four ? 16 : 256));
             if (four)
