@@ -90,8 +90,8 @@ int cpu_kernel_supports(grt_op_type op, const grt_element_type *types, uint32_t 
         return (n == 3 || n == 4) && all_float(types, 0, n);
     case GRT_OP_MOE:
         return n == 5 && all_float(types, 0, 5);
-    case GRT_OP_TOPK: case GRT_OP_ARGMAX:
-        return n == 1 && cpu_is_float(types[0]);
+    case GRT_OP_TOPK: case GRT_OP_ARGMAX: /* data: f32/f16/bf16/i32/i64 */
+        return n == 1 && (cpu_is_float(types[0]) || is_index(types[0]));
     default:
         return 0;
     }

@@ -1,20 +1,24 @@
 /*
  * kernels/reduce/topk.c - TopK along `axis` (default -1): values (input type) and indices (i64).
  *
- * `k` required (0 <= k <= dim); mode 0 = largest, 1 = smallest; ties go to the lower index;
- * sort 1 orders the k results by value (best first), sort 0 by index. NaN counts as larger than
- * every number. Each line is sorted in O(dim log dim) with (value, index) pairs malloc'ed per
- * worker range; lines run in parallel. Reentrant.
+ * data: f32/f16/bf16/i32/i64. `k` required (0 <= k <= dim); mode 0 = largest, 1 = smallest;
+ * ties go to the lower index; sort 1 orders the k results by value (best first), sort 0 by
+ * index. NaN counts as larger than every number. Integers compare exactly as int64 (never
+ * through float); the values output copies the selected input elements bit for bit. Each line
+ * is sorted in O(dim log dim) with (key, index) pairs malloc'ed per worker range; lines run in
+ * parallel. Reentrant.
  */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../kutil.h"
 #include "../ops.h"
 
 typedef struct tk_pair {
-    float v;
+    float v;   /* key of a float element */
+    int64_t q; /* key of an integer element */
     int64_t i;
 } tk_pair;
 
@@ -49,6 +53,25 @@ static int cmp_min(const void *pa, const void *pb)
     return c ? c : (a->i > b->i) - (a->i < b->i);
 }
 
+static int cmp_val_int(int64_t a, int64_t b)
+{
+    return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int cmp_max_int(const void *pa, const void *pb)
+{
+    const tk_pair *a = pa, *b = pb;
+    int c = cmp_val_int(a->q, b->q);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+static int cmp_min_int(const void *pa, const void *pb)
+{
+    const tk_pair *a = pa, *b = pb;
+    int c = -cmp_val_int(a->q, b->q);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
 static int cmp_idx(const void *pa, const void *pb)
 {
     const tk_pair *a = pa, *b = pb;
@@ -63,18 +86,32 @@ static void tk_range(void *arg, size_t begin, size_t end)
         atomic_store(&j->failed, 1);
         return;
     }
+    grt_element_type t = j->x->type;
+    size_t es = cpu_elem_size(t);
+    int (*cmp)(const void *, const void *) =
+        t == GRT_I32 || t == GRT_I64 ? (j->mode ? cmp_min_int : cmp_max_int)
+                                     : (j->mode ? cmp_min : cmp_max);
     for (size_t l = begin; l < end; l++) {
         size_t o = l / j->inner, in = l % j->inner;
         for (size_t d = 0; d < j->D; d++) {
-            p[d].v = cpu_ld(j->x->type, j->x->data, (o * j->D + d) * j->inner + in);
+            size_t off = (o * j->D + d) * j->inner + in;
+            p[d].v = 0.0f;
+            p[d].q = 0;
+            if (t == GRT_I32)
+                p[d].q = ((const int32_t *)j->x->data)[off];
+            else if (t == GRT_I64)
+                p[d].q = ((const int64_t *)j->x->data)[off];
+            else
+                p[d].v = cpu_ld(t, j->x->data, off);
             p[d].i = (int64_t)d;
         }
-        qsort(p, j->D, sizeof *p, j->mode ? cmp_min : cmp_max);
+        qsort(p, j->D, sizeof *p, cmp);
         if (!j->sort)
             qsort(p, j->k, sizeof *p, cmp_idx);
         for (size_t r = 0; r < j->k; r++) {
             size_t off = (o * j->k + r) * j->inner + in;
-            cpu_st(j->vals->type, j->vals->data, off, p[r].v);
+            size_t src = (o * j->D + (size_t)p[r].i) * j->inner + in;
+            memcpy((char *)j->vals->data + off * es, (const char *)j->x->data + src * es, es);
             ((int64_t *)j->idx->data)[off] = p[r].i;
         }
     }
@@ -86,8 +123,12 @@ grt_status cpu_k_topk(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
 {
     grt_status st = cpu_check_arity(ctx, n_in, 1, 1, n_out, 2);
     int64_t k;
-    if (st != GRT_OK || (st = cpu_check_float(ctx, &in[0], "input")) != GRT_OK ||
-        (st = cpu_attr_int_req(ctx, "k", &k)) != GRT_OK)
+    if (st != GRT_OK)
+        return st;
+    if (in[0].type != GRT_I32 && in[0].type != GRT_I64 &&
+        (st = cpu_check_float(ctx, &in[0], "input")) != GRT_OK)
+        return st;
+    if ((st = cpu_attr_int_req(ctx, "k", &k)) != GRT_OK)
         return st;
     const grt_shape *s = &in[0].shape;
     uint32_t axis;
