@@ -21,12 +21,13 @@ done
 "$GENRT_ROOT/scripts/setup-deps.sh"
 if [ "$sanitize" = 1 ]; then
     build=${GENRT_BUILD_DIR:-$GENRT_ROOT/build-sanitize}
-    genrt_configure_build "$build" -DGENRT_WERROR=ON -DGENRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    genrt_configure_build "$build" -DGENRT_BUILD_TESTS=ON -DGENRT_WERROR=ON -DGENRT_SANITIZE=ON \
+        -DCMAKE_BUILD_TYPE=Debug
     cd "$build"
     ctest --output-on-failure -j "$GENRT_JOBS" -L 'unit|ops' -LE long
 else
     build=${GENRT_BUILD_DIR:-$GENRT_ROOT/build}
-    genrt_configure_build "$build" -DGENRT_WERROR=ON
+    genrt_configure_build "$build" -DGENRT_BUILD_TESTS=ON -DGENRT_WERROR=ON
     cd "$build"
     ctest --output-on-failure -j "$GENRT_JOBS" -LE long
 fi
