@@ -1,8 +1,8 @@
 /*
  * fuzz_ir_load.c - fuzz target of the GenRT IR loader: the input bytes become a file (memfd)
  * that grt_model_read loads; a model that loads is inspected, snapshotted, walked through the
- * host API accessors (including infer_shapes with its own shapes), saved and read back, and the
- * copy must have the same structure. The JSON checksum of an input whose header is intact is
+ * host API accessors (including infer_shapes with its own shapes), saved and read back (the
+ * copy must have the same structure), then reshaped with its dynamic input dims set to 3. The JSON checksum of an input whose header is intact is
  * recomputed first so that mutations reach the JSON parser and the validator (the checksum check
  * itself is covered by tests/unit/ir). Any failure to load must be a clean status, never a crash.
  */
@@ -94,6 +94,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (grt_model_node_count(m2) != grt_model_node_count(m) || grt_model_input_count(m2) != grt_model_input_count(m))
         HARNESS_BUG("round trip changed the graph");
     unlink(saved);
+    /* Reshape every dynamic input dim to 3 (any status; on success the model stays valid). */
+    size_t n_in = grt_model_input_count(m);
+    if (n_in && n_in <= 64) {
+        const char *names[64];
+        grt_shape shapes[64];
+        for (size_t i = 0; i < n_in; i++) {
+            if (grt_model_input(m, i, &names[i], NULL, &shapes[i]) != GRT_OK) HARNESS_BUG("input");
+            for (uint32_t d = 0; d < shapes[i].rank; d++)
+                if (shapes[i].dims[d] < 0) shapes[i].dims[d] = 3;
+        }
+        size_t before = grt_model_node_count(m);
+        grt_status st = grt_model_reshape(m, n_in, names, shapes);
+        if (st != GRT_OK && st != GRT_ERROR_SHAPE) HARNESS_BUG("reshape status");
+        if (st == GRT_OK) {
+            if (grt_ir_snapshot(m, &v) != GRT_OK) HARNESS_BUG("snapshot after reshape failed");
+            walk_view(v);
+            grt_ir_view_release(v);
+        }
+        if (grt_model_node_count(m) != before) HARNESS_BUG("reshape changed the node count");
+    }
 done:
     grt_model_destroy(m2);
     grt_model_destroy(m);
