@@ -74,6 +74,20 @@ for b in build-cmake build-pc; do
     echo "ok   $b/toy_app"
 done
 
+step "installed genrt devices finds TOY through GENRT_PLUGIN_PATH and reports a wrong-major plugin"
+genrt=$prefix/bin/genrt
+[ -x "$genrt" ] || die "the install has no bin/genrt"
+major2=$build/tests/abi/fixtures/libgenrt_fixture_major2.so
+[ -f "$major2" ] || die "no wrong-major fixture at $major2"
+GENRT_PLUGIN_PATH=$tmp/build-cmake/plugins:$major2 "$genrt" devices > "$tmp/devices.txt" 2>&1 ||
+    { cat "$tmp/devices.txt"; die "genrt devices failed"; }
+cat "$tmp/devices.txt"
+grep -q '^CPU' "$tmp/devices.txt" || die "genrt devices does not list CPU"
+grep -q '^TOY' "$tmp/devices.txt" || die "genrt devices does not list the out-of-tree TOY device"
+grep -q 'libgenrt_fixture_major2.so.*ABI major' "$tmp/devices.txt" ||
+    die "genrt devices does not report the wrong-major plugin as skipped with its reason"
+echo "ok   genrt devices: CPU and TOY listed, wrong-major plugin skipped with its reason"
+
 step "installed genrt_abi_check on the TOY plugin"
 "$check" "$plugin" || die "genrt_abi_check reported errors on the TOY plugin"
 echo "ok   all third-party steps passed"
