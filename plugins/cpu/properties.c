@@ -5,11 +5,12 @@
  */
 #include "properties.h"
 
+#include "exec/util.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,26 +28,31 @@
 /* Upper bound for INFERENCE_NUM_THREADS (oversubscription is allowed up to this). */
 #define CPU_MAX_THREADS 1024
 
+/* One table row: value type, key, mutable (settable at compile time), description. */
+#define PROP(type, key, mut, desc) {sizeof(grt_property_info), type, key, mut, 0, desc}
+
 static const grt_property_info k_props[] = {
-    {sizeof(grt_property_info), GRT_VALUE_STRING_LIST, GRT_PROP_AVAILABLE_DEVICES, 0, 0,
-     "Device names of this plugin: [\"CPU\"]"},
-    {sizeof(grt_property_info), GRT_VALUE_STRING, GRT_PROP_FULL_DEVICE_NAME, 0, 0,
-     "Processor model name (from /proc/cpuinfo)"},
-    {sizeof(grt_property_info), GRT_VALUE_STRING_LIST, GRT_PROP_OPTIMIZATION_CAPABILITIES, 0, 0,
-     "Precisions with hardware support: FP32, FP16 (F16C/fp16), BF16 (avx512_bf16/amx/bf16), INT8"},
-    {sizeof(grt_property_info), GRT_VALUE_INT, GRT_PROP_INFERENCE_NUM_THREADS, 1, 0,
-     "Worker threads per compiled model; 0 = all online CPUs"},
-    {sizeof(grt_property_info), GRT_VALUE_STRING, GRT_PROP_PERFORMANCE_HINT, 1, 0,
-     "LATENCY or THROUGHPUT"},
-    {sizeof(grt_property_info), GRT_VALUE_STRING, GRT_PROP_INFERENCE_PRECISION_HINT, 1, 0,
-     "f32, f16 or bf16 (f32 is used for compute; others are accepted and reported)"},
-    {sizeof(grt_property_info), GRT_VALUE_STRING, GRT_PROP_KV_CACHE_PRECISION, 1, 0,
-     "f32, f16, bf16 or u8 (the KV cache is kept in the model's type; value is reported)"},
-    {sizeof(grt_property_info), GRT_VALUE_INT, GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE, 1, 0,
-     "Group size for dynamic activation quantization; 0 = off (accepted and reported)"},
-    {sizeof(grt_property_info), GRT_VALUE_STRING_LIST, "EXECUTION_DEVICES", 0, 0,
-     "Devices a compiled model runs on: [\"CPU\"]"},
+    PROP(GRT_VALUE_STRING_LIST, GRT_PROP_AVAILABLE_DEVICES, 0,
+         "Device names of this plugin: [\"CPU\"]"),
+    PROP(GRT_VALUE_STRING, GRT_PROP_FULL_DEVICE_NAME, 0,
+         "Processor model name (from /proc/cpuinfo)"),
+    PROP(GRT_VALUE_STRING_LIST, GRT_PROP_OPTIMIZATION_CAPABILITIES, 0,
+         "Precisions with hardware support: FP32, FP16 (F16C/fp16), BF16 (avx512_bf16/amx/bf16), "
+         "INT8"),
+    PROP(GRT_VALUE_INT, GRT_PROP_INFERENCE_NUM_THREADS, 1,
+         "Worker threads per compiled model; 0 = all online CPUs"),
+    PROP(GRT_VALUE_STRING, GRT_PROP_PERFORMANCE_HINT, 1, "LATENCY or THROUGHPUT"),
+    PROP(GRT_VALUE_STRING, GRT_PROP_INFERENCE_PRECISION_HINT, 1,
+         "f32, f16 or bf16 (f32 is used for compute; others are accepted and reported)"),
+    PROP(GRT_VALUE_STRING, GRT_PROP_KV_CACHE_PRECISION, 1,
+         "f32, f16, bf16 or u8 (the KV cache is kept in the model's type; value is reported)"),
+    PROP(GRT_VALUE_INT, GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE, 1,
+         "Group size for dynamic activation quantization; 0 = off (accepted and reported)"),
+    PROP(GRT_VALUE_STRING_LIST, "EXECUTION_DEVICES", 0,
+         "Devices a compiled model runs on: [\"CPU\"]"),
 };
+
+#undef PROP
 
 static const char *const k_devices[] = {"CPU"};
 static const char *const k_hint_names[] = {"LATENCY", "THROUGHPUT"};
@@ -162,21 +168,6 @@ int cpu_online_cpus(void)
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static grt_status prop_error(const grt_host_api *host, grt_status status, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (host && host->set_error)
-        host->set_error(status, msg);
-    return status;
-}
-
 static const grt_property_info *find_info(const char *key)
 {
     for (size_t i = 0; i < sizeof(k_props) / sizeof(k_props[0]); i++)
@@ -273,7 +264,7 @@ static grt_status get_common(const grt_host_api *host, const cpu_config *cfg, in
                              const char *key, grt_value *out)
 {
     if (!key || !out)
-        return prop_error(host, GRT_ERROR_INVALID_ARGUMENT, "CPU: NULL property key or value");
+        return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT, "CPU: NULL property key or value");
     cpu_props_init();
     if (strcmp(key, GRT_PROP_AVAILABLE_DEVICES) == 0 || strcmp(key, "EXECUTION_DEVICES") == 0)
         return set_list(out, k_devices, 1);
@@ -291,7 +282,7 @@ static grt_status get_common(const grt_host_api *host, const cpu_config *cfg, in
         return set_string(out, k_prec_names[cfg->kv_cache_precision]);
     if (strcmp(key, GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE) == 0)
         return set_int(out, cfg->dq_group_size);
-    return prop_error(host, GRT_ERROR_NOT_FOUND, "CPU: unknown property '%s'", key);
+    return cpu_host_error(host, GRT_ERROR_NOT_FOUND, "CPU: unknown property '%s'", key);
 }
 
 grt_status cpu_props_get(const grt_host_api *host, const char *key, grt_value *out)
@@ -311,20 +302,20 @@ static grt_status apply_one(const grt_host_api *host, const char *key, const grt
         int is_threads = key[0] == 'I';
         if (value_to_int(v, &i) != 0) {
             if (v->type == GRT_VALUE_STRING)
-                return prop_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                                  "CPU: property '%s' expects an integer, got '%s'", key,
-                                  v->u.s ? v->u.s : "(null)");
-            return prop_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                              "CPU: property '%s' expects an integer, got %s", key,
-                              value_type_name(v->type));
+                return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
+                                      "CPU: property '%s' expects an integer, got '%s'", key,
+                                      v->u.s ? v->u.s : "(null)");
+            return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
+                                  "CPU: property '%s' expects an integer, got %s", key,
+                                  value_type_name(v->type));
         }
         if (i < 0)
-            return prop_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                              "CPU: property '%s' must be >= 0, got %lld", key, (long long)i);
+            return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
+                                  "CPU: property '%s' must be >= 0, got %lld", key, (long long)i);
         if (is_threads && i > CPU_MAX_THREADS)
-            return prop_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                              "CPU: property '%s' must be <= %d, got %lld", key, CPU_MAX_THREADS,
-                              (long long)i);
+            return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
+                                  "CPU: property '%s' must be <= %d, got %lld", key,
+                                  CPU_MAX_THREADS, (long long)i);
         if (is_threads)
             cfg->num_threads = i;
         else
@@ -348,16 +339,16 @@ static grt_status apply_one(const grt_host_api *host, const char *key, const grt
         n_names = 4;
         expect = "f32, f16, bf16 or u8";
     } else {
-        return prop_error(host, GRT_ERROR_NOT_FOUND, "CPU: unknown property '%s'", key);
+        return cpu_host_error(host, GRT_ERROR_NOT_FOUND, "CPU: unknown property '%s'", key);
     }
     if (v->type != GRT_VALUE_STRING || !v->u.s)
-        return prop_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                          "CPU: property '%s' expects a string (%s), got %s", key, expect,
-                          value_type_name(v->type));
+        return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
+                              "CPU: property '%s' expects a string (%s), got %s", key, expect,
+                              value_type_name(v->type));
     int idx = match_name(v->u.s, names, n_names);
     if (idx < 0)
-        return prop_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                          "CPU: property '%s' got '%s'; expected %s", key, v->u.s, expect);
+        return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
+                              "CPU: property '%s' got '%s'; expected %s", key, v->u.s, expect);
     if (names == k_hint_names)
         cfg->perf_hint = (cpu_perf_hint)idx;
     else if (n_names == 3)
@@ -371,13 +362,13 @@ grt_status cpu_props_check(const grt_host_api *host, const char *key, const grt_
 {
     cpu_config scratch;
     if (!key || !value)
-        return prop_error(host, GRT_ERROR_INVALID_ARGUMENT, "CPU: NULL property key or value");
+        return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT, "CPU: NULL property key or value");
     const grt_property_info *info = find_info(key);
     if (!info)
-        return prop_error(host, GRT_ERROR_NOT_FOUND, "CPU: unknown property '%s'", key);
+        return cpu_host_error(host, GRT_ERROR_NOT_FOUND, "CPU: unknown property '%s'", key);
     if (!info->is_mutable)
-        return prop_error(host, GRT_ERROR_INVALID_ARGUMENT, "CPU: property '%s' is read-only",
-                          key);
+        return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT, "CPU: property '%s' is read-only",
+                              key);
     config_defaults(&scratch);
     return apply_one(host, key, value, &scratch);
 }

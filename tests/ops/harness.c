@@ -247,6 +247,18 @@ grt_port ot_param_decl(ot_ctx *c, grt_element_type type, size_t rank, const int6
     return p;
 }
 
+grt_port ot_param_dynamic(ot_ctx *c, grt_element_type type, size_t rank)
+{
+    int64_t decl[GRT_MAX_RANK];
+    if (rank > GRT_MAX_RANK) {
+        ot_fail(c, "ot_param_dynamic: rank %zu", rank);
+        return (grt_port){0, 0};
+    }
+    for (size_t i = 0; i < rank; i++)
+        decl[i] = GRT_DYNAMIC;
+    return ot_param_decl(c, type, rank, decl, NULL);
+}
+
 grt_port ot_param(ot_ctx *c, const ref_tensor *value)
 {
     return ot_param_decl(c, value->type, value->rank, value->dims, value);
@@ -624,6 +636,13 @@ int ot_compare(ot_ctx *c, const char *what, const grt_tensor *t, const ref_tenso
     }
     free(v);
     return rc;
+}
+
+int ot_run_with(ot_ctx *c, const ref_tensor *x, const ref_tensor *expect)
+{
+    ot_set_input(c, 0, x);
+    ot_set_expect(c, 0, expect);
+    return ot_run(c);
 }
 
 int ot_run(ot_ctx *c)

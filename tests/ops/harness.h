@@ -119,6 +119,8 @@ grt_port ot_param(ot_ctx *c, const ref_tensor *value);
 /* A Parameter declared with decl_dims (may hold GRT_DYNAMIC); value may be NULL (set later). */
 grt_port ot_param_decl(ot_ctx *c, grt_element_type type, size_t rank, const int64_t *decl_dims,
                        const ref_tensor *value);
+/* A Parameter of rank `rank` with every dim GRT_DYNAMIC; its value is set later. */
+grt_port ot_param_dynamic(ot_ctx *c, grt_element_type type, size_t rank);
 void ot_set_input(ot_ctx *c, size_t index, const ref_tensor *value);
 grt_port ot_const(ot_ctx *c, const ref_tensor *value);
 /* A compressed constant of logical type `type` and shape dims with random quantised values of
@@ -143,6 +145,8 @@ void ot_set_tol(ot_ctx *c, size_t index, double tol);
 int ot_compile(ot_ctx *c);
 /* Binds the current inputs, infers, compares every output that has an expectation. 0 if OK. */
 int ot_run(ot_ctx *c);
+/* ot_set_input(c, 0, x), ot_set_expect(c, 0, expect), then ot_run. */
+int ot_run_with(ot_ctx *c, const ref_tensor *x, const ref_tensor *expect);
 /* Binds the current inputs and infers, expecting a failure status (at bind or infer time) with a
  * non-empty last-error message. 0 if it failed cleanly. */
 int ot_run_expect_error(ot_ctx *c, const char *what);

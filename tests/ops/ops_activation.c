@@ -63,9 +63,7 @@ static void act_fn(ot_ctx *c, const void *arg)
                    y;
         if (make_ref(c, p, &x, &y) != 0)
             return;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &x, &y);
     }
 }
 

@@ -57,9 +57,7 @@ static void mm_dynamic_fn(ot_ctx *c, const void *arg)
         if (ot_ref(c, ref_matmul(&a, &b, 0, 1, &y), &y, "MatMul") != 0)
             return;
         y.type = p->t;
-        ot_set_input(c, 0, &a);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &a, &y);
     }
 }
 

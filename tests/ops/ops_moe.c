@@ -44,9 +44,7 @@ static void moe_fn(ot_ctx *c, const void *arg)
         if (ot_ref(c, ref_moe(&x, &router, &wg, &wu, &wd, k->top_k, k->normalize, &y), &y,
                    "MoE") != 0)
             return;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &x, &y);
     }
 }
 

@@ -126,9 +126,7 @@ static void concat_dynamic_fn(ot_ctx *c, const void *arg)
         const ref_tensor *xp[2] = {&a, &k};
         if (ot_ref(c, ref_concat(2, xp, 0, &y), &y, "Concat") != 0)
             return;
-        ot_set_input(c, 0, &a);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &a, &y);
     }
 }
 
@@ -180,9 +178,7 @@ static void reshape_dynamic_fn(ot_ctx *c, const void *arg)
         ref_tensor x = ot_rand(c, GRT_F32, 3, ds[i], -5, 5), y;
         if (ot_ref(c, ref_reshape(&x, 2, shape, 1, &y), &y, "Reshape") != 0)
             return;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &x, &y);
     }
 }
 
@@ -221,10 +217,7 @@ static void transpose_fn(ot_ctx *c, const void *arg)
         ot_run(c);
         return;
     }
-    int64_t decl[4];
-    for (size_t i = 0; i < p->rank; i++)
-        decl[i] = GRT_DYNAMIC;
-    grt_port px = ot_param_decl(c, p->t, p->rank, decl, NULL);
+    grt_port px = ot_param_dynamic(c, p->t, p->rank);
     ot_result(c, ot_op(c, GRT_OP_TRANSPOSE, 1, &px, 1, at), NULL);
     for (int round = 0; round < 2 && ot_ok(c); round++) {
         int64_t d[4];
@@ -233,9 +226,7 @@ static void transpose_fn(ot_ctx *c, const void *arg)
         ref_tensor x = ot_rand(c, p->t, p->rank, d, -5, 5), y;
         if (ot_ref(c, ref_transpose(&x, p->rank, p->perm, &y), &y, "Transpose"))
             return;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &x, &y);
     }
 }
 
@@ -281,10 +272,7 @@ static void slice_fn(ot_ctx *c, const void *arg)
         ot_run(c);
         return;
     }
-    int64_t decl[4];
-    for (size_t i = 0; i < p->rank; i++)
-        decl[i] = GRT_DYNAMIC;
-    grt_port px = ot_param_decl(c, p->t, p->rank, decl, NULL);
+    grt_port px = ot_param_dynamic(c, p->t, p->rank);
     ot_result(c, ot_op(c, GRT_OP_SLICE, 1, &px, na, at), NULL);
     for (int round = 0; round < 2 && ot_ok(c); round++) {
         int64_t d[4];
@@ -293,9 +281,7 @@ static void slice_fn(ot_ctx *c, const void *arg)
         ref_tensor x = ot_rand(c, p->t, p->rank, d, -5, 5), y;
         if (ot_ref(c, ref_slice(&x, p->n, p->starts, p->ends, axes, steps, &y), &y, "Slice"))
             return;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &x, &y);
     }
 }
 

@@ -95,9 +95,7 @@ static void reshape_bad_fn(ot_ctx *c, const void *arg)
     if (ot_run_expect_error(c, "Reshape element count") != 0 ||
         ot_ref(c, ref_reshape(&good, 2, shape, 1, &y), &y, "Reshape") != 0)
         return;
-    ot_set_input(c, 0, &good);
-    ot_set_expect(c, 0, &y);
-    ot_run(c);
+    ot_run_with(c, &good, &y);
 }
 
 /* Gather with index 5 (and -6) into 5 rows fails; valid indices then work. */
@@ -113,9 +111,7 @@ static void gather_bad_fn(ot_ctx *c, const void *arg)
     if (ot_run_expect_error(c, "Gather index out of range") != 0 ||
         ot_ref(c, ref_gather(&data, &good, 0, &y), &y, "Gather") != 0)
         return;
-    ot_set_input(c, 0, &good);
-    ot_set_expect(c, 0, &y);
-    ot_run(c);
+    ot_run_with(c, &good, &y);
 }
 
 /* Infer with no input bound must fail cleanly. */

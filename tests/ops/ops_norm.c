@@ -63,9 +63,7 @@ static void norm_fn(ot_ctx *c, const void *arg)
         ref_tensor x = norm_input(c, p, 3, OT_DIMS(lead[i][0], lead[i][1], d));
         if (norm_ref(c, p, &x, &g, &b, &y) != 0)
             return;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &x, &y);
     }
 }
 

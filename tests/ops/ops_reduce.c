@@ -91,9 +91,7 @@ static void argmax_fn(ot_ctx *c, const void *arg)
         ref_tensor x = reduce_input(c, k->t, 2, ds[i], k->ties);
         if (ot_ref(c, ref_argmax(&x, k->axis, k->keep_dims, &y), &y, "ArgMax"))
             return;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &y);
-        ot_run(c);
+        ot_run_with(c, &x, &y);
     }
 }
 

@@ -69,9 +69,7 @@ static void accumulate_fn(ot_ctx *c, const void *arg)
         if (ot_ref(c, ref_binary(GRT_OP_ADD, &total, &x, &y), &y, "Add") != 0)
             return;
         total = y;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &total);
-        ot_run(c);
+        ot_run_with(c, &x, &total);
     }
     if (!ot_ok(c))
         return;
@@ -133,9 +131,7 @@ static void kv_fn(ot_ctx *c, const void *arg)
         if (ot_ref(c, ref_concat(2, parts, -2, &y), &y, "Concat") != 0)
             return;
         cache = y;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &cache);
-        ot_run(c);
+        ot_run_with(c, &x, &cache);
     }
     if (!ot_ok(c))
         return;
@@ -167,9 +163,7 @@ static void kv_fn(ot_ctx *c, const void *arg)
     st = grt_infer_request_reset_state(c->rq);
     if (!ot_check(c, st == GRT_OK, "reset_state: %s", grt_status_str(st)))
         return;
-    ot_set_input(c, 0, &first);
-    ot_set_expect(c, 0, &first);
-    ot_run(c);
+    ot_run_with(c, &first, &first);
 }
 
 /* y = ReadValue(init = Constant k) * x; Assign(y): k*x1, k*x1*x2, reset, k*x3. */
@@ -196,9 +190,7 @@ static void init_fn(ot_ctx *c, const void *arg)
         if (ot_ref(c, ref_binary(GRT_OP_MUL, &cur, &x, &e), &e, "Mul") != 0)
             return;
         cur = e;
-        ot_set_input(c, 0, &x);
-        ot_set_expect(c, 0, &cur);
-        ot_run(c);
+        ot_run_with(c, &x, &cur);
     }
 }
 

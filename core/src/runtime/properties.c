@@ -156,6 +156,13 @@ static grt_status list_from_text(const char *key, const char *text, grt_value *o
     return GRT_OK;
 }
 
+/* 1 if a strtoll/strtod that started at text and stopped at end consumed a number without leading
+ * white space and left only trailing white space. */
+static int parsed_whole(const char *text, const char *end) {
+    while (end && isspace((unsigned char)*end)) end++;
+    return *text && !isspace((unsigned char)*text) && end && !*end;
+}
+
 grt_status grt_value_from_text(grt_value_type type, const char *key, const char *text,
                                grt_value *out) {
     memset(out, 0, sizeof *out);
@@ -178,8 +185,7 @@ grt_status grt_value_from_text(grt_value_type type, const char *key, const char 
         char *end = NULL;
         errno = 0;
         long long v = strtoll(text, &end, 10);
-        while (end && isspace((unsigned char)*end)) end++;
-        if (!*text || isspace((unsigned char)*text) || errno == ERANGE || !end || *end)
+        if (!parsed_whole(text, end) || errno == ERANGE)
             return grt_error(GRT_ERROR_INVALID_ARGUMENT, "property '%s': '%s' is not an integer",
                              key, text);
         out->type = GRT_VALUE_INT;
@@ -190,9 +196,7 @@ grt_status grt_value_from_text(grt_value_type type, const char *key, const char 
         char *end = NULL;
         errno = 0;
         double v = strtod(text, &end);
-        while (end && isspace((unsigned char)*end)) end++;
-        if (!*text || isspace((unsigned char)*text) || errno == ERANGE || !end || *end ||
-            !isfinite(v))
+        if (!parsed_whole(text, end) || errno == ERANGE || !isfinite(v))
             return grt_error(GRT_ERROR_INVALID_ARGUMENT, "property '%s': '%s' is not a number",
                              key, text);
         out->type = GRT_VALUE_DOUBLE;

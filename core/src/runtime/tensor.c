@@ -78,6 +78,16 @@ static grt_status check_shape(const char *what, grt_element_type type, size_t ra
     return GRT_OK;
 }
 
+/* A byte stride must be a non-negative multiple of the element size. */
+static grt_status check_stride(const char *what, size_t i, int64_t stride, size_t esize) {
+    if (stride < 0 || (uint64_t)stride % esize != 0)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT,
+                         "%s: stride %zu (%lld bytes) is not a non-negative multiple of the "
+                         "element size %zu",
+                         what, i, (long long)stride, esize);
+    return GRT_OK;
+}
+
 grt_status grt_tensor_check_layout(const char *what, grt_element_type type, size_t rank,
                                    const int64_t *dims, const int64_t *strides, const void *data,
                                    size_t byte_size, int64_t *out_strides) {
@@ -89,11 +99,7 @@ grt_status grt_tensor_check_layout(const char *what, grt_element_type type, size
     if (strides && !is_sub_byte(type) && count > 0) {
         uint64_t extent = esize;
         for (size_t i = 0; i < rank; i++) {
-            if (strides[i] < 0 || (uint64_t)strides[i] % esize != 0)
-                return grt_error(GRT_ERROR_INVALID_ARGUMENT,
-                                 "%s: stride %zu (%lld bytes) is not a non-negative multiple of "
-                                 "the element size %zu",
-                                 what, i, (long long)strides[i], esize);
+            if ((st = check_stride(what, i, strides[i], esize)) != GRT_OK) return st;
             uint64_t d = (uint64_t)dims[i] - 1, s = (uint64_t)strides[i];
             if (s != 0 && d > (UINT64_MAX - extent) / s)
                 return grt_error(GRT_ERROR_INVALID_ARGUMENT, "%s: strides overflow", what);
@@ -104,11 +110,7 @@ grt_status grt_tensor_check_layout(const char *what, grt_element_type type, size
         needed = (size_t)extent;
     } else if (strides && !is_sub_byte(type)) {
         for (size_t i = 0; i < rank; i++) {
-            if (strides[i] < 0 || (uint64_t)strides[i] % esize != 0)
-                return grt_error(GRT_ERROR_INVALID_ARGUMENT,
-                                 "%s: stride %zu (%lld bytes) is not a non-negative multiple of "
-                                 "the element size %zu",
-                                 what, i, (long long)strides[i], esize);
+            if ((st = check_stride(what, i, strides[i], esize)) != GRT_OK) return st;
         }
     }
     if (byte_size < needed)

@@ -11,18 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-grt_status cpu_host_error(const grt_host_api *host, grt_status status, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (host && host->set_error)
-        host->set_error(status, msg);
-    return status;
-}
-
 static grt_status node_error_v(const grt_host_api *host, const grt_graph_view *g, uint32_t node,
                                grt_status status, const char *fmt, va_list ap)
 {

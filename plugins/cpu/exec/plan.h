@@ -22,6 +22,7 @@
 
 #include "../kernels/kernel.h"
 #include "../properties.h"
+#include "util.h"
 
 #define CPU_NO_USE UINT32_MAX
 
@@ -108,13 +109,6 @@ grt_status cpu_plan_node_error(const cpu_plan *plan, uint32_t node, grt_status s
                                const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-/* Sets a formatted error through host->set_error; returns status. */
-grt_status cpu_host_error(const grt_host_api *host, grt_status status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
 #endif
     ;
 

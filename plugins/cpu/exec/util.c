@@ -4,6 +4,7 @@
  */
 #include "util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,4 +224,16 @@ void *cpu_aligned_alloc(size_t bytes)
 void cpu_aligned_free(void *ptr)
 {
     free(ptr);
+}
+
+grt_status cpu_host_error(const grt_host_api *host, grt_status status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (host && host->set_error)
+        host->set_error(status, msg);
+    return status;
 }

@@ -1,6 +1,7 @@
 /*
  * exec/util.h - small helpers shared by the CPU plugin's execution code: element sizes, names of
- * ops and element types (for error messages), shape arithmetic and strided-to-dense copies.
+ * ops and element types (for error messages), shape arithmetic, strided-to-dense copies and
+ * cpu_host_error (formatted host->set_error).
  *
  * Ownership: nothing here allocates except cpu_aligned_alloc (free with cpu_aligned_free).
  * Threading: every function is reentrant.
@@ -8,6 +9,7 @@
 #ifndef GENRT_CPU_EXEC_UTIL_H
 #define GENRT_CPU_EXEC_UTIL_H
 
+#include <genrt/plugin.h>
 #include <genrt/types.h>
 
 #include <stddef.h>
@@ -57,5 +59,12 @@ void cpu_copy_to_dense(const grt_tensor_desc *desc, void *dst);
 /* 64-byte aligned allocation of at least `bytes` (at least CPU_ALIGNMENT); NULL on failure. */
 void *cpu_aligned_alloc(size_t bytes);
 void cpu_aligned_free(void *ptr);
+
+/* Sets a formatted error through host->set_error; returns status. */
+grt_status cpu_host_error(const grt_host_api *host, grt_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 #endif

@@ -96,6 +96,29 @@ grt_status cpu_check_float(const cpu_kernel_ctx *ctx, const cpu_tensor *t, const
     return cpu_check_tensor(ctx, t, what);
 }
 
+grt_status cpu_check_out_like(const cpu_kernel_ctx *ctx, const cpu_tensor *out,
+                              grt_element_type type, const grt_shape *s)
+{
+    if (out->type != type)
+        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type differs from input");
+    return cpu_check_out_shape(ctx, out, s);
+}
+
+grt_status cpu_check_plain(const cpu_kernel_ctx *ctx, const cpu_tensor *t, const char *what)
+{
+    if (t->comp != NULL)
+        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "compressed input not supported");
+    return cpu_check_tensor(ctx, t, what);
+}
+
+grt_status cpu_attr_axis(const cpu_kernel_ctx *ctx, const grt_shape *s, const char *what,
+                         int64_t def, uint32_t *axis)
+{
+    if (s->rank == 0)
+        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "%s must have rank >= 1", what);
+    return cpu_norm_axis(ctx, cpu_attr_int(ctx, "axis", def), s->rank, "axis", axis);
+}
+
 grt_status cpu_check_out_shape(const cpu_kernel_ctx *ctx, const cpu_tensor *out,
                                const grt_shape *s)
 {

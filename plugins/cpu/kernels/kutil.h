@@ -37,6 +37,18 @@ grt_status cpu_check_float(const cpu_kernel_ctx *ctx, const cpu_tensor *t, const
 /* Checks that out has shape `s` exactly (plan and kernel agree). */
 grt_status cpu_check_out_shape(const cpu_kernel_ctx *ctx, const cpu_tensor *out,
                                const grt_shape *s);
+/* Checks that out has element type `type` (NOT_SUPPORTED "output type differs from input") and
+ * shape `s` exactly. */
+grt_status cpu_check_out_like(const cpu_kernel_ctx *ctx, const cpu_tensor *out,
+                              grt_element_type type, const grt_shape *s);
+/* Checks an input that must not be a compressed constant (NOT_SUPPORTED), then
+ * cpu_check_tensor. */
+grt_status cpu_check_plain(const cpu_kernel_ctx *ctx, const cpu_tensor *t, const char *what);
+
+/* The `axis` attribute (default `def`) normalised for tensor `what` of shape s, which must have
+ * rank >= 1 (GRT_ERROR_SHAPE otherwise). */
+grt_status cpu_attr_axis(const cpu_kernel_ctx *ctx, const grt_shape *s, const char *what,
+                         int64_t def, uint32_t *axis);
 
 /* Required attributes: GRT_ERROR_INVALID_ARGUMENT naming the attribute when absent. */
 grt_status cpu_attr_int_req(const cpu_kernel_ctx *ctx, const char *name, int64_t *out);

@@ -118,17 +118,29 @@ int ref_softmax(const ref_tensor *x, int64_t axis, ref_tensor *out)
     return 0;
 }
 
-int ref_rms_norm(const ref_tensor *x, const ref_tensor *gamma, double eps, ref_tensor *out)
+/* Shared by the norms: checks x (rank >= 1, last dim d) against gamma and beta (may be NULL),
+ * allocates out like x and gives d and the number of rows. -1 on a mismatch or OOM. */
+static int norm_setup(const ref_tensor *x, const ref_tensor *gamma, const ref_tensor *beta,
+                      ref_tensor *out, size_t *d, size_t *rows)
 {
     memset(out, 0, sizeof(*out));
     if (x->rank < 1)
         return -1;
-    size_t d = (size_t)x->dims[x->rank - 1];
-    if (ref_numel(gamma->rank, gamma->dims) != d)
+    *d = (size_t)x->dims[x->rank - 1];
+    if (ref_numel(gamma->rank, gamma->dims) != *d ||
+        (beta && ref_numel(beta->rank, beta->dims) != *d))
         return -1;
     if (ref_tensor_alloc(out, x->type, x->rank, x->dims) != 0)
         return -1;
-    size_t rows = d ? ref_numel(x->rank, x->dims) / d : 0;
+    *rows = *d ? ref_numel(x->rank, x->dims) / *d : 0;
+    return 0;
+}
+
+int ref_rms_norm(const ref_tensor *x, const ref_tensor *gamma, double eps, ref_tensor *out)
+{
+    size_t d, rows;
+    if (norm_setup(x, gamma, NULL, out, &d, &rows) != 0)
+        return -1;
     for (size_t r = 0; r < rows; r++) {
         const double *src = x->v + r * d;
         double ss = 0.0;
@@ -144,16 +156,9 @@ int ref_rms_norm(const ref_tensor *x, const ref_tensor *gamma, double eps, ref_t
 int ref_layer_norm(const ref_tensor *x, const ref_tensor *gamma, const ref_tensor *beta,
                    double eps, ref_tensor *out)
 {
-    memset(out, 0, sizeof(*out));
-    if (x->rank < 1)
+    size_t d, rows;
+    if (norm_setup(x, gamma, beta, out, &d, &rows) != 0)
         return -1;
-    size_t d = (size_t)x->dims[x->rank - 1];
-    if (ref_numel(gamma->rank, gamma->dims) != d ||
-        (beta && ref_numel(beta->rank, beta->dims) != d))
-        return -1;
-    if (ref_tensor_alloc(out, x->type, x->rank, x->dims) != 0)
-        return -1;
-    size_t rows = d ? ref_numel(x->rank, x->dims) / d : 0;
     for (size_t r = 0; r < rows; r++) {
         const double *src = x->v + r * d;
         double mean = 0.0, var = 0.0;

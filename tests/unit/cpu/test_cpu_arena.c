@@ -12,47 +12,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int g_failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            g_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
+#define TEST_UTIL_NO_GENRT
+#include "test_util.h"
 
 static void test_basic(void)
 {
     cpu_arena a;
     cpu_buf_id x = -1, y = -1, z = -1, w = -1;
     cpu_arena_init(&a);
-    CHECK(cpu_arena_acquire(&a, 0, &x) == 0, "acquire 0 bytes");
-    CHECK(cpu_arena_data(&a, x) != NULL, "empty buffer has a data pointer");
-    CHECK(cpu_arena_acquire(&a, 1000, &y) == 0 && cpu_arena_cap(&a, y) >= 1000, "acquire 1000");
-    CHECK(((uintptr_t)cpu_arena_data(&a, y) % CPU_ALIGNMENT) == 0, "64-byte aligned");
-    CHECK(x != y, "two live values get two buffers");
+    CHECKF(cpu_arena_acquire(&a, 0, &x) == 0, "acquire 0 bytes");
+    CHECKF(cpu_arena_data(&a, x) != NULL, "empty buffer has a data pointer");
+    CHECKF(cpu_arena_acquire(&a, 1000, &y) == 0 && cpu_arena_cap(&a, y) >= 1000, "acquire 1000");
+    CHECKF(((uintptr_t)cpu_arena_data(&a, y) % CPU_ALIGNMENT) == 0, "64-byte aligned");
+    CHECKF(x != y, "two live values get two buffers");
     cpu_arena_release(&a, y);
-    CHECK(cpu_arena_acquire(&a, 900, &z) == 0 && z == y, "released buffer is reused");
+    CHECKF(cpu_arena_acquire(&a, 900, &z) == 0 && z == y, "released buffer is reused");
     cpu_arena_release(&a, z);
     cpu_arena_release(&a, x);
     /* best fit: 500 bytes goes to the 64-byte buffer? no: it must take the 1000-byte one */
-    CHECK(cpu_arena_acquire(&a, 500, &w) == 0 && w == y, "best fit picks the sufficient buffer");
+    CHECKF(cpu_arena_acquire(&a, 500, &w) == 0 && w == y, "best fit picks the sufficient buffer");
     cpu_arena_release(&a, w);
     /* best fit among two sufficient ones picks the smaller */
-    CHECK(cpu_arena_acquire(&a, 10, &w) == 0 && w == x, "best fit picks the smallest sufficient");
+    CHECKF(cpu_arena_acquire(&a, 10, &w) == 0 && w == x, "best fit picks the smallest sufficient");
     cpu_arena_release(&a, w);
     /* growth: a request larger than any free buffer grows the largest free one */
     uint64_t before = a.allocations;
     uint32_t nbufs = a.n_bufs;
-    CHECK(cpu_arena_acquire(&a, 5000, &w) == 0 && w == y && cpu_arena_cap(&a, w) >= 5000,
-          "largest free buffer grows");
-    CHECK(a.n_bufs == nbufs && a.allocations == before + 1, "growth is one allocation");
+    CHECKF(cpu_arena_acquire(&a, 5000, &w) == 0 && w == y && cpu_arena_cap(&a, w) >= 5000,
+           "largest free buffer grows");
+    CHECKF(a.n_bufs == nbufs && a.allocations == before + 1, "growth is one allocation");
     cpu_arena_release(&a, -1); /* no-op */
     cpu_arena_release_all(&a);
-    CHECK(a.bufs[0].in_use == 0 && a.bufs[1].in_use == 0, "release_all frees everything");
+    CHECKF(a.bufs[0].in_use == 0 && a.bufs[1].in_use == 0, "release_all frees everything");
     cpu_arena_destroy(&a);
     cpu_arena_destroy(&a); /* destroyed arena is reusable/empty */
 }
@@ -62,19 +53,19 @@ static void test_exchange(void)
     cpu_arena a;
     cpu_buf_id id = -1;
     cpu_arena_init(&a);
-    CHECK(cpu_arena_acquire(&a, 256, &id) == 0, "acquire");
+    CHECKF(cpu_arena_acquire(&a, 256, &id) == 0, "acquire");
     memset(cpu_arena_data(&a, id), 0x5a, 256);
     void *state = cpu_aligned_alloc(128);
     size_t cap = 128;
     void *old_arena_mem = cpu_arena_data(&a, id);
     cpu_arena_exchange(&a, id, &state, &cap);
-    CHECK(state == old_arena_mem && cap >= 256, "caller receives the arena buffer");
-    CHECK(((unsigned char *)state)[255] == 0x5a, "contents move without a copy");
-    CHECK(cpu_arena_cap(&a, id) == 128, "arena takes the caller's block");
+    CHECKF(state == old_arena_mem && cap >= 256, "caller receives the arena buffer");
+    CHECKF(((unsigned char *)state)[255] == 0x5a, "contents move without a copy");
+    CHECKF(cpu_arena_cap(&a, id) == 128, "arena takes the caller's block");
     cpu_arena_release(&a, id);
     cpu_buf_id again = -1;
-    CHECK(cpu_arena_acquire(&a, 1024, &again) == 0 && again == id && cpu_arena_cap(&a, id) >= 1024,
-          "the exchanged block is grown when too small");
+    CHECKF(cpu_arena_acquire(&a, 1024, &again) == 0 && again == id && cpu_arena_cap(&a, id) >= 1024,
+           "the exchanged block is grown when too small");
     cpu_aligned_free(state);
     cpu_arena_destroy(&a);
 }
@@ -133,19 +124,19 @@ static void test_liveness_sim(void)
     }
     cpu_arena a;
     cpu_arena_init(&a);
-    CHECK(run_plan(&a, sizes, death) == 0, "first run: live buffers clobbered or shared");
+    CHECKF(run_plan(&a, sizes, death) == 0, "first run: live buffers clobbered or shared");
     uint64_t allocs = a.allocations;
     uint32_t nbufs = a.n_bufs;
-    CHECK(nbufs < N_VALUES / 2, "buffers are reused (%u buffers for %d values)", nbufs, N_VALUES);
+    CHECKF(nbufs < N_VALUES / 2, "buffers are reused (%u buffers for %d values)", nbufs, N_VALUES);
     for (int rep = 0; rep < 3; rep++)
-        CHECK(run_plan(&a, sizes, death) == 0, "repeat run: live buffers clobbered or shared");
-    CHECK(a.allocations == allocs, "steady state allocates nothing (%llu -> %llu)",
-          (unsigned long long)allocs, (unsigned long long)a.allocations);
-    CHECK(a.n_bufs == nbufs, "steady state creates no buffer");
+        CHECKF(run_plan(&a, sizes, death) == 0, "repeat run: live buffers clobbered or shared");
+    CHECKF(a.allocations == allocs, "steady state allocates nothing (%llu -> %llu)",
+           (unsigned long long)allocs, (unsigned long long)a.allocations);
+    CHECKF(a.n_bufs == nbufs, "steady state creates no buffer");
     /* a smaller problem after a larger one still keeps live values apart */
     for (int i = 0; i < N_VALUES; i++)
         sizes[i] /= 2;
-    CHECK(run_plan(&a, sizes, death) == 0, "smaller run");
+    CHECKF(run_plan(&a, sizes, death) == 0, "smaller run");
     cpu_arena_destroy(&a);
 }
 
@@ -154,10 +145,5 @@ int main(void)
     test_basic();
     test_exchange();
     test_liveness_sim();
-    if (g_failures) {
-        fprintf(stderr, "test_cpu_arena: %d failures\n", g_failures);
-        return 1;
-    }
-    printf("test_cpu_arena: ok\n");
-    return 0;
+    return test_summary("test_cpu_arena");
 }

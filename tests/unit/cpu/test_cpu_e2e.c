@@ -16,22 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int g_failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, " [last error: %s]\n", grt_last_error());                              \
-            g_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
+#include "test_util.h"
 
 #define REQUIRE(cond, ...)                                                                         \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            CHECK(cond, __VA_ARGS__);                                                              \
+            CHECKF(cond, __VA_ARGS__);                                                             \
             goto done;                                                                             \
         }                                                                                          \
     } while (0)
@@ -42,24 +32,36 @@ static void check_output(grt_infer_request *rq, size_t index, size_t rank, const
 {
     grt_tensor *out = NULL;
     grt_status st = grt_infer_request_get_output(rq, index, &out);
-    CHECK(st == GRT_OK && out, "%s: get_output", what);
+    CHECKF(st == GRT_OK && out, "%s: get_output", what);
     if (st != GRT_OK || !out)
         return;
-    CHECK(grt_tensor_element_type(out) == GRT_F32, "%s: type", what);
-    CHECK(grt_tensor_rank(out) == rank, "%s: rank %zu", what, grt_tensor_rank(out));
+    CHECKF(grt_tensor_element_type(out) == GRT_F32, "%s: type", what);
+    CHECKF(grt_tensor_rank(out) == rank, "%s: rank %zu", what, grt_tensor_rank(out));
     if (grt_tensor_rank(out) != rank)
         return;
     for (size_t i = 0; i < rank; i++)
-        CHECK(grt_tensor_dims(out)[i] == dims[i], "%s: dim %zu is %lld, expected %lld", what, i,
-              (long long)grt_tensor_dims(out)[i], (long long)dims[i]);
-    CHECK(grt_tensor_element_count(out) == n, "%s: %zu elements, expected %zu", what,
-          grt_tensor_element_count(out), n);
+        CHECKF(grt_tensor_dims(out)[i] == dims[i], "%s: dim %zu is %lld, expected %lld", what, i,
+               (long long)grt_tensor_dims(out)[i], (long long)dims[i]);
+    CHECKF(grt_tensor_element_count(out) == n, "%s: %zu elements, expected %zu", what,
+           grt_tensor_element_count(out), n);
     if (grt_tensor_element_count(out) != n)
         return;
     const float *y = grt_tensor_data(out);
     for (size_t i = 0; i < n; i++)
-        CHECK(y[i] == expected[i], "%s: element %zu is %g, expected %g", what, i, y[i],
-              expected[i]);
+        CHECKF(y[i] == expected[i], "%s: element %zu is %g, expected %g", what, i, y[i],
+               expected[i]);
+}
+
+/* Compiles m on "CPU" with INFERENCE_NUM_THREADS = threads. */
+static grt_status compile_threads(grt_core *core, grt_model *m, int64_t threads,
+                                  grt_compiled_model **cm)
+{
+    grt_property prop;
+    memset(&prop, 0, sizeof(prop));
+    prop.key = GRT_PROP_INFERENCE_NUM_THREADS;
+    prop.value.type = GRT_VALUE_INT;
+    prop.value.u.i = threads;
+    return grt_core_compile_model(core, m, "CPU", &prop, 1, cm);
 }
 
 static void test_relu(grt_core *core)
@@ -68,32 +70,20 @@ static void test_relu(grt_core *core)
     grt_compiled_model *cm = NULL;
     grt_infer_request *rq = NULL;
     grt_tensor *x = NULL, *xs = NULL, *bad = NULL;
-    grt_port px, py;
-    uint32_t relu = 0;
     int64_t pdims[2] = {2, GRT_DYNAMIC};
-    grt_property props[1];
     grt_value v;
 
-    REQUIRE(grt_model_create("relu", &m) == GRT_OK, "model_create");
-    REQUIRE(grt_model_add_parameter(m, "x", GRT_F32, 2, pdims, &px) == GRT_OK, "parameter");
-    REQUIRE(grt_model_add_op(m, GRT_OP_RELU, "relu", 1, &px, 0, NULL, &relu) == GRT_OK, "relu");
-    py.node = relu;
-    py.port = 0;
-    REQUIRE(grt_model_add_result(m, "y", py) == GRT_OK, "result");
-    props[0].key = GRT_PROP_INFERENCE_NUM_THREADS;
-    memset(&props[0].value, 0, sizeof(props[0].value));
-    props[0].value.type = GRT_VALUE_INT;
-    props[0].value.u.i = 2;
-    REQUIRE(grt_core_compile_model(core, m, "CPU", props, 1, &cm) == GRT_OK, "compile");
+    REQUIRE((m = test_unary_model("relu", GRT_OP_RELU, "relu", 2, pdims)) != NULL, "relu model");
+    REQUIRE(compile_threads(core, m, 2, &cm) == GRT_OK, "compile");
     memset(&v, 0, sizeof(v));
-    CHECK(grt_compiled_model_get_property(cm, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK &&
-              v.type == GRT_VALUE_INT && v.u.i == 2,
-          "compiled INFERENCE_NUM_THREADS is 2");
+    CHECKF(grt_compiled_model_get_property(cm, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK &&
+               v.type == GRT_VALUE_INT && v.u.i == 2,
+           "compiled INFERENCE_NUM_THREADS is 2");
     grt_value_clear(&v);
     REQUIRE(grt_compiled_model_create_infer_request(cm, &rq) == GRT_OK, "create request");
 
-    CHECK(grt_infer_request_infer(rq) != GRT_OK && strstr(grt_last_error(), "x"),
-          "infer with an unbound input fails naming it");
+    CHECKF(grt_infer_request_infer(rq) != GRT_OK && strstr(grt_last_error(), "x"),
+           "infer with an unbound input fails naming it");
 
     for (int rep = 0; rep < 3; rep++) {
         int64_t cols = rep == 1 ? 5 : 3;
@@ -134,7 +124,8 @@ static void test_relu(grt_core *core)
     {
         int64_t dims[2] = {3, 3};
         REQUIRE(grt_tensor_create(GRT_F32, 2, dims, &bad) == GRT_OK, "tensor");
-        CHECK(grt_infer_request_set_input(rq, 0, bad) != GRT_OK, "shape [3, 3] rejected for [2, ?]");
+        CHECKF(grt_infer_request_set_input(rq, 0, bad) != GRT_OK,
+               "shape [3, 3] rejected for [2, ?]");
     }
 
 done:
@@ -260,13 +251,13 @@ static void test_state(grt_core *core)
         grt_state *s = NULL;
         REQUIRE(grt_infer_request_state(rq, (size_t)iacc, &s) == GRT_OK, "state acc");
         REQUIRE(grt_state_get(s, &got) == GRT_OK, "state_get acc");
-        CHECK(grt_tensor_element_count(got) == 2 && ((float *)grt_tensor_data(got))[1] == 20.0f,
-              "initial acc is the init constant");
+        CHECKF(grt_tensor_element_count(got) == 2 && ((float *)grt_tensor_data(got))[1] == 20.0f,
+               "initial acc is the init constant");
         grt_tensor_destroy(got);
         got = NULL;
         REQUIRE(grt_infer_request_state(rq, (size_t)ikv, &s) == GRT_OK, "state kv");
         REQUIRE(grt_state_get(s, &got) == GRT_OK, "state_get kv");
-        CHECK(grt_tensor_rank(got) == 2 && grt_tensor_dims(got)[1] == 0, "initial kv is [1, 0]");
+        CHECKF(grt_tensor_rank(got) == 2 && grt_tensor_dims(got)[1] == 0, "initial kv is [1, 0]");
         grt_tensor_destroy(got);
         got = NULL;
     }
@@ -298,9 +289,9 @@ static void test_state(grt_core *core)
         grt_state *s = NULL;
         REQUIRE(grt_infer_request_state(rq, (size_t)ikv, &s) == GRT_OK, "state kv");
         REQUIRE(grt_state_get(s, &got) == GRT_OK, "state_get kv");
-        CHECK(grt_tensor_element_count(got) == kv_len &&
-                  memcmp(grt_tensor_data(got), kv_ref, kv_len * sizeof(float)) == 0,
-              "kv state after 3 infers");
+        CHECKF(grt_tensor_element_count(got) == kv_len &&
+                   memcmp(grt_tensor_data(got), kv_ref, kv_len * sizeof(float)) == 0,
+               "kv state after 3 infers");
         grt_tensor_destroy(got);
         got = NULL;
         /* a new conversation */
@@ -332,7 +323,7 @@ static void test_state(grt_core *core)
         /* wrong type is rejected */
         grt_tensor *wrong = NULL;
         if (grt_tensor_create(GRT_I32, 2, d, &wrong) == GRT_OK) {
-            CHECK(grt_state_set(s, wrong) != GRT_OK, "state_set with i32 rejected");
+            CHECKF(grt_state_set(s, wrong) != GRT_OK, "state_set with i32 rejected");
             grt_tensor_destroy(wrong);
         }
     }
@@ -390,25 +381,13 @@ static void test_concurrent(grt_core *core)
 {
     grt_model *m = NULL;
     grt_compiled_model *cm = NULL;
-    grt_port px, py;
-    uint32_t relu = 0;
     int64_t pdims[2] = {2, GRT_DYNAMIC};
-    grt_property props[1];
     pthread_t t[2];
     conc_arg a[2];
     int started = 0;
 
-    REQUIRE(grt_model_create("relu", &m) == GRT_OK, "model_create");
-    REQUIRE(grt_model_add_parameter(m, "x", GRT_F32, 2, pdims, &px) == GRT_OK, "parameter");
-    REQUIRE(grt_model_add_op(m, GRT_OP_RELU, "relu", 1, &px, 0, NULL, &relu) == GRT_OK, "relu");
-    py.node = relu;
-    py.port = 0;
-    REQUIRE(grt_model_add_result(m, "y", py) == GRT_OK, "result");
-    props[0].key = GRT_PROP_INFERENCE_NUM_THREADS;
-    memset(&props[0].value, 0, sizeof(props[0].value));
-    props[0].value.type = GRT_VALUE_INT;
-    props[0].value.u.i = 4;
-    REQUIRE(grt_core_compile_model(core, m, "CPU", props, 1, &cm) == GRT_OK, "compile");
+    REQUIRE((m = test_unary_model("relu", GRT_OP_RELU, "relu", 2, pdims)) != NULL, "relu model");
+    REQUIRE(compile_threads(core, m, 4, &cm) == GRT_OK, "compile");
     for (int i = 0; i < 2; i++) {
         a[i].cm = cm;
         a[i].bias = i ? 0.5f : -0.5f;
@@ -419,7 +398,7 @@ static void test_concurrent(grt_core *core)
     for (int i = 0; i < 2; i++)
         if (started & (1 << i))
             pthread_join(t[i], NULL);
-    CHECK(started == 3 && a[0].ok && a[1].ok, "concurrent requests gave wrong results");
+    CHECKF(started == 3 && a[0].ok && a[1].ok, "concurrent requests gave wrong results");
 done:
     grt_compiled_model_destroy(cm);
     grt_model_destroy(m);
@@ -447,10 +426,5 @@ int main(void)
     test_state(core);
     test_concurrent(core);
     grt_core_destroy(core);
-    if (g_failures) {
-        fprintf(stderr, "test_cpu_e2e: %d failures\n", g_failures);
-        return 1;
-    }
-    printf("test_cpu_e2e: ok\n");
-    return 0;
+    return test_summary("test_cpu_e2e");
 }

@@ -10,17 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int g_failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            g_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
+#define TEST_UTIL_NO_GENRT
+#include "test_util.h"
 
 typedef struct cover_arg {
     atomic_int *hits;
@@ -49,7 +40,7 @@ static void check_cover(cpu_pool *pool, size_t n, size_t grain)
     atomic_init(&a.small_chunks, 0);
     atomic_init(&a.calls, 0);
     if (!a.hits) {
-        CHECK(0, "out of memory");
+        CHECKF(0, "out of memory");
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -58,12 +49,12 @@ static void check_cover(cpu_pool *pool, size_t n, size_t grain)
     size_t bad = 0;
     for (size_t i = 0; i < n; i++)
         bad += atomic_load(&a.hits[i]) != 1;
-    CHECK(bad == 0, "threads=%d n=%zu grain=%zu: %zu indices not visited exactly once",
-          cpu_pool_threads(pool), n, grain, bad);
-    CHECK(atomic_load(&a.small_chunks) == 0, "threads=%d n=%zu grain=%zu: chunk below grain",
-          cpu_pool_threads(pool), n, grain);
+    CHECKF(bad == 0, "threads=%d n=%zu grain=%zu: %zu indices not visited exactly once",
+           cpu_pool_threads(pool), n, grain, bad);
+    CHECKF(atomic_load(&a.small_chunks) == 0, "threads=%d n=%zu grain=%zu: chunk below grain",
+           cpu_pool_threads(pool), n, grain);
     if (n == 0)
-        CHECK(atomic_load(&a.calls) == 0, "n=0 must not call fn");
+        CHECKF(atomic_load(&a.calls) == 0, "n=0 must not call fn");
     free(a.hits);
 }
 
@@ -105,7 +96,7 @@ static void check_nested(cpu_pool *pool)
     size_t bad = 0;
     for (size_t i = 0; i < OUTER * INNER; i++)
         bad += atomic_load(&hits[i]) != 1;
-    CHECK(bad == 0, "nested: %zu indices not visited exactly once", bad);
+    CHECKF(bad == 0, "nested: %zu indices not visited exactly once", bad);
 }
 
 /* Two threads share one pool (requests of one compiled model do). */
@@ -149,8 +140,8 @@ static void check_shared(cpu_pool *pool)
     for (int i = 0; i < 2; i++)
         if (started & (1 << i))
             pthread_join(t[i], NULL);
-    CHECK(started == 3, "could not start test threads");
-    CHECK(a[0].ok && a[1].ok, "shared pool gave wrong sums");
+    CHECKF(started == 3, "could not start test threads");
+    CHECKF(a[0].ok && a[1].ok, "shared pool gave wrong sums");
 }
 
 int main(void)
@@ -159,18 +150,18 @@ int main(void)
     static const size_t sizes[] = {0, 1, 2, 3, 5, 16, 17, 63, 64, 65, 100, 1000, 4097};
     static const size_t grains[] = {0, 1, 2, 3, 7, 16, 64, 1000, 100000};
 
-    CHECK(cpu_pool_threads(NULL) == 1, "NULL pool must report 1 thread");
+    CHECKF(cpu_pool_threads(NULL) == 1, "NULL pool must report 1 thread");
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
         for (size_t g = 0; g < sizeof(grains) / sizeof(grains[0]); g++)
             check_cover(NULL, sizes[s], grains[g]);
 
     for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
         cpu_pool *pool = cpu_pool_create(threads[t]);
-        CHECK(pool != NULL, "cpu_pool_create(%d) failed", threads[t]);
+        CHECKF(pool != NULL, "cpu_pool_create(%d) failed", threads[t]);
         if (!pool)
             continue;
-        CHECK(cpu_pool_threads(pool) == threads[t], "pool reports %d threads, expected %d",
-              cpu_pool_threads(pool), threads[t]);
+        CHECKF(cpu_pool_threads(pool) == threads[t], "pool reports %d threads, expected %d",
+               cpu_pool_threads(pool), threads[t]);
         for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
             for (size_t g = 0; g < sizeof(grains) / sizeof(grains[0]); g++)
                 check_cover(pool, sizes[s], grains[g]);
@@ -185,13 +176,8 @@ int main(void)
     /* create/destroy without any job */
     cpu_pool_destroy(cpu_pool_create(4));
     cpu_pool *p0 = cpu_pool_create(0);
-    CHECK(p0 && cpu_pool_threads(p0) == 1, "cpu_pool_create(0) gives a 1-thread pool");
+    CHECKF(p0 && cpu_pool_threads(p0) == 1, "cpu_pool_create(0) gives a 1-thread pool");
     cpu_pool_destroy(p0);
 
-    if (g_failures) {
-        fprintf(stderr, "test_cpu_pool: %d failures\n", g_failures);
-        return 1;
-    }
-    printf("test_cpu_pool: ok\n");
-    return 0;
+    return test_summary("test_cpu_pool");
 }

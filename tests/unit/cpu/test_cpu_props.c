@@ -9,19 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static int g_failures;
+#define TEST_UTIL_NO_GENRT
+#include "test_util.h"
+
 static char g_msg[1024];
 static grt_status g_status;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            g_failures++;                                                                          \
-        }                                                                                          \
-    } while (0)
 
 static grt_status fake_set_error(grt_status status, const char *message)
 {
@@ -53,7 +45,7 @@ static grt_value vstr(const char *s)
 static void expect_ok(const char *key, grt_value v)
 {
     grt_status st = cpu_props_check(&g_host, key, &v);
-    CHECK(st == GRT_OK, "%s should be accepted (status %d: %s)", key, (int)st, g_msg);
+    CHECKF(st == GRT_OK, "%s should be accepted (status %d: %s)", key, (int)st, g_msg);
 }
 
 /* Rejected with `status` and a message containing `key` and `needle` (if not NULL). */
@@ -61,10 +53,10 @@ static void expect_bad(const char *key, grt_value v, grt_status status, const ch
 {
     g_msg[0] = '\0';
     grt_status st = cpu_props_check(&g_host, key, &v);
-    CHECK(st == status, "%s: status %d, expected %d", key, (int)st, (int)status);
-    CHECK(strstr(g_msg, key) != NULL, "message '%s' does not name key %s", g_msg, key);
+    CHECKF(st == status, "%s: status %d, expected %d", key, (int)st, (int)status);
+    CHECKF(strstr(g_msg, key) != NULL, "message '%s' does not name key %s", g_msg, key);
     if (needle)
-        CHECK(strstr(g_msg, needle) != NULL, "message '%s' does not contain '%s'", g_msg, needle);
+        CHECKF(strstr(g_msg, needle) != NULL, "message '%s' does not contain '%s'", g_msg, needle);
 }
 
 static void test_table(void)
@@ -77,23 +69,24 @@ static void test_table(void)
         GRT_PROP_INFERENCE_PRECISION_HINT, GRT_PROP_KV_CACHE_PRECISION,
         GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE};
     cpu_props_table(&infos, &n);
-    CHECK(n >= sizeof(expected) / sizeof(expected[0]), "table has %zu entries", n);
+    CHECKF(n >= sizeof(expected) / sizeof(expected[0]), "table has %zu entries", n);
     for (size_t e = 0; e < sizeof(expected) / sizeof(expected[0]); e++) {
         size_t found = 0;
         for (size_t i = 0; i < n; i++)
             if (strcmp(infos[i].name, expected[e]) == 0)
                 found++;
-        CHECK(found == 1, "property %s listed %zu times", expected[e], found);
+        CHECKF(found == 1, "property %s listed %zu times", expected[e], found);
     }
     for (size_t i = 0; i < n; i++) {
         grt_value v;
-        CHECK(infos[i].struct_size == sizeof(grt_property_info), "struct_size of %s", infos[i].name);
-        CHECK(infos[i].description && infos[i].description[0], "%s has a description",
-              infos[i].name);
+        CHECKF(infos[i].struct_size == sizeof(grt_property_info), "struct_size of %s",
+               infos[i].name);
+        CHECKF(infos[i].description && infos[i].description[0], "%s has a description",
+               infos[i].name);
         /* every listed property can be read, with the listed type */
         grt_status st = cpu_props_get(&g_host, infos[i].name, &v);
-        CHECK(st == GRT_OK && v.type == infos[i].value_type, "get %s: status %d type %u",
-              infos[i].name, (int)st, v.type);
+        CHECKF(st == GRT_OK && v.type == infos[i].value_type, "get %s: status %d type %u",
+               infos[i].name, (int)st, v.type);
         /* read-only ones refuse writes */
         if (!infos[i].is_mutable)
             expect_bad(infos[i].name, vstr("x"), GRT_ERROR_INVALID_ARGUMENT, "read-only");
@@ -103,28 +96,28 @@ static void test_table(void)
 static void test_device_values(void)
 {
     grt_value v;
-    CHECK(cpu_props_get(&g_host, GRT_PROP_AVAILABLE_DEVICES, &v) == GRT_OK &&
-              v.type == GRT_VALUE_STRING_LIST && v.u.list.count == 1 &&
-              strcmp(v.u.list.items[0], "CPU") == 0,
-          "AVAILABLE_DEVICES is [\"CPU\"]");
-    CHECK(cpu_props_get(&g_host, GRT_PROP_FULL_DEVICE_NAME, &v) == GRT_OK && v.u.s && v.u.s[0],
-          "FULL_DEVICE_NAME is a non-empty string");
-    CHECK(cpu_props_get(&g_host, GRT_PROP_OPTIMIZATION_CAPABILITIES, &v) == GRT_OK &&
-              v.u.list.count >= 1 && strcmp(v.u.list.items[0], "FP32") == 0,
-          "OPTIMIZATION_CAPABILITIES starts with FP32");
+    CHECKF(cpu_props_get(&g_host, GRT_PROP_AVAILABLE_DEVICES, &v) == GRT_OK &&
+               v.type == GRT_VALUE_STRING_LIST && v.u.list.count == 1 &&
+               strcmp(v.u.list.items[0], "CPU") == 0,
+           "AVAILABLE_DEVICES is [\"CPU\"]");
+    CHECKF(cpu_props_get(&g_host, GRT_PROP_FULL_DEVICE_NAME, &v) == GRT_OK && v.u.s && v.u.s[0],
+           "FULL_DEVICE_NAME is a non-empty string");
+    CHECKF(cpu_props_get(&g_host, GRT_PROP_OPTIMIZATION_CAPABILITIES, &v) == GRT_OK &&
+               v.u.list.count >= 1 && strcmp(v.u.list.items[0], "FP32") == 0,
+           "OPTIMIZATION_CAPABILITIES starts with FP32");
     for (size_t i = 0; i < v.u.list.count; i++) {
         const char *c = v.u.list.items[i];
-        CHECK(!strcmp(c, "FP32") || !strcmp(c, "FP16") || !strcmp(c, "BF16") || !strcmp(c, "INT8"),
-              "unexpected capability %s", c);
+        CHECKF(!strcmp(c, "FP32") || !strcmp(c, "FP16") || !strcmp(c, "BF16") || !strcmp(c, "INT8"),
+               "unexpected capability %s", c);
     }
-    CHECK(cpu_props_get(&g_host, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK && v.u.i == 0,
-          "default INFERENCE_NUM_THREADS is 0");
-    CHECK(cpu_props_get(&g_host, GRT_PROP_PERFORMANCE_HINT, &v) == GRT_OK &&
-              strcmp(v.u.s, "LATENCY") == 0,
-          "default PERFORMANCE_HINT is LATENCY");
-    CHECK(cpu_props_get(&g_host, "NO_SUCH_KEY", &v) == GRT_ERROR_NOT_FOUND &&
-              strstr(g_msg, "NO_SUCH_KEY"),
-          "unknown key is NOT_FOUND naming it");
+    CHECKF(cpu_props_get(&g_host, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK && v.u.i == 0,
+           "default INFERENCE_NUM_THREADS is 0");
+    CHECKF(cpu_props_get(&g_host, GRT_PROP_PERFORMANCE_HINT, &v) == GRT_OK &&
+               strcmp(v.u.s, "LATENCY") == 0,
+           "default PERFORMANCE_HINT is LATENCY");
+    CHECKF(cpu_props_get(&g_host, "NO_SUCH_KEY", &v) == GRT_ERROR_NOT_FOUND &&
+               strstr(g_msg, "NO_SUCH_KEY"),
+           "unknown key is NOT_FOUND naming it");
 }
 
 static void test_check(void)
@@ -170,35 +163,35 @@ static void test_config(void)
     props[3].value = vstr("/tmp");
     props[4].key = GRT_PROP_KV_CACHE_PRECISION;
     props[4].value = vstr("u8");
-    CHECK(cpu_config_parse(&g_host, props, 5, &cfg) == GRT_OK, "parse: %s", g_msg);
-    CHECK(cfg.num_threads == 2 && cfg.resolved_threads == 2, "later INFERENCE_NUM_THREADS wins");
-    CHECK(cpu_config_get(&g_host, &cfg, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK &&
-              v.u.i == 2,
-          "compiled INFERENCE_NUM_THREADS");
-    CHECK(cpu_config_get(&g_host, &cfg, GRT_PROP_PERFORMANCE_HINT, &v) == GRT_OK &&
-              strcmp(v.u.s, "THROUGHPUT") == 0,
-          "compiled PERFORMANCE_HINT");
-    CHECK(cpu_config_get(&g_host, &cfg, GRT_PROP_KV_CACHE_PRECISION, &v) == GRT_OK &&
-              strcmp(v.u.s, "u8") == 0,
-          "compiled KV_CACHE_PRECISION");
-    CHECK(cpu_config_get(&g_host, &cfg, GRT_PROP_INFERENCE_PRECISION_HINT, &v) == GRT_OK &&
-              strcmp(v.u.s, "f32") == 0,
-          "default precision f32");
+    CHECKF(cpu_config_parse(&g_host, props, 5, &cfg) == GRT_OK, "parse: %s", g_msg);
+    CHECKF(cfg.num_threads == 2 && cfg.resolved_threads == 2, "later INFERENCE_NUM_THREADS wins");
+    CHECKF(cpu_config_get(&g_host, &cfg, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK &&
+               v.u.i == 2,
+           "compiled INFERENCE_NUM_THREADS");
+    CHECKF(cpu_config_get(&g_host, &cfg, GRT_PROP_PERFORMANCE_HINT, &v) == GRT_OK &&
+               strcmp(v.u.s, "THROUGHPUT") == 0,
+           "compiled PERFORMANCE_HINT");
+    CHECKF(cpu_config_get(&g_host, &cfg, GRT_PROP_KV_CACHE_PRECISION, &v) == GRT_OK &&
+               strcmp(v.u.s, "u8") == 0,
+           "compiled KV_CACHE_PRECISION");
+    CHECKF(cpu_config_get(&g_host, &cfg, GRT_PROP_INFERENCE_PRECISION_HINT, &v) == GRT_OK &&
+               strcmp(v.u.s, "f32") == 0,
+           "default precision f32");
 
     /* 0 threads resolves to the number of online CPUs */
-    CHECK(cpu_config_parse(&g_host, NULL, 0, &cfg) == GRT_OK, "parse defaults");
-    CHECK(cfg.resolved_threads == cpu_online_cpus() && cfg.resolved_threads >= 1,
-          "0 threads resolves to %d online CPUs (got %d)", cpu_online_cpus(),
-          cfg.resolved_threads);
-    CHECK(cpu_config_get(&g_host, &cfg, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK &&
-              v.u.i == cpu_online_cpus(),
-          "compiled model reports the real thread count");
+    CHECKF(cpu_config_parse(&g_host, NULL, 0, &cfg) == GRT_OK, "parse defaults");
+    CHECKF(cfg.resolved_threads == cpu_online_cpus() && cfg.resolved_threads >= 1,
+           "0 threads resolves to %d online CPUs (got %d)", cpu_online_cpus(),
+           cfg.resolved_threads);
+    CHECKF(cpu_config_get(&g_host, &cfg, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK &&
+               v.u.i == cpu_online_cpus(),
+           "compiled model reports the real thread count");
 
     props[0].value = vstr("LOW_POWER");
     props[0].key = GRT_PROP_PERFORMANCE_HINT;
-    CHECK(cpu_config_parse(&g_host, props, 1, &cfg) == GRT_ERROR_INVALID_ARGUMENT &&
-              strstr(g_msg, "LOW_POWER"),
-          "bad value fails compile naming it");
+    CHECKF(cpu_config_parse(&g_host, props, 1, &cfg) == GRT_ERROR_INVALID_ARGUMENT &&
+               strstr(g_msg, "LOW_POWER"),
+           "bad value fails compile naming it");
 }
 
 int main(void)
@@ -211,10 +204,5 @@ int main(void)
     test_device_values();
     test_check();
     test_config();
-    if (g_failures) {
-        fprintf(stderr, "test_cpu_props: %d failures\n", g_failures);
-        return 1;
-    }
-    printf("test_cpu_props: ok\n");
-    return 0;
+    return test_summary("test_cpu_props");
 }

@@ -199,6 +199,19 @@ void th_set(cpu_tensor *t, size_t i, double v)
     }
 }
 
+double *th_values(const cpu_tensor *t)
+{
+    size_t n = th_numel(t);
+    double *v = malloc(sizeof(double) * (n + 1));
+    if (v == NULL) {
+        printf("harness: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = th_get(t, i);
+    return v;
+}
+
 void th_fill(cpu_tensor *t, float lo, float hi)
 {
     size_t n = th_numel(t);

@@ -46,6 +46,8 @@ uint32_t th_rand(void);
 /* Element i of a float or integer tensor as double. */
 double th_get(const cpu_tensor *t, size_t i);
 void th_set(cpu_tensor *t, size_t i, double v);
+/* All elements of t as doubles (malloc'ed, one spare slot; free it); exits the test on OOM. */
+double *th_values(const cpu_tensor *t);
 
 /* Runs the kernel of `op` on in/out with the current attributes and a fresh ctx. */
 grt_status th_run(grt_op_type op, const cpu_tensor *in, uint32_t n_in, cpu_tensor *out,

@@ -53,15 +53,6 @@ static void ref_matmul(const double *a, const grt_shape *sa, int ta, const doubl
     }
 }
 
-static double *values(const cpu_tensor *t)
-{
-    size_t n = th_numel(t);
-    double *v = malloc(sizeof(double) * (n + 1));
-    for (size_t i = 0; i < n; i++)
-        v[i] = th_get(t, i);
-    return v;
-}
-
 typedef struct mcase {
     uint32_t ra; int64_t a[4];
     uint32_t rb; int64_t b[4];
@@ -93,7 +84,7 @@ static void test_float(grt_element_type t, const mcase *c)
     th_fill(&B, -1, 1);
     grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){A, B}, 2, &O, 1);
     TH_CHECK(st == GRT_OK, "matmul type %d failed: %s", t, th_last_error());
-    double *a = values(&A), *b = values(&B), *ref = calloc(th_numel(&O) + 1, sizeof(double));
+    double *a = th_values(&A), *b = th_values(&B), *ref = calloc(th_numel(&O) + 1, sizeof(double));
     ref_matmul(a, &A.shape, c->ta, b, &B.shape, c->tb, &O.shape, ref);
     th_compare(&O, ref, 1, "matmul");
     free(a);
@@ -117,7 +108,7 @@ static void test_compressed(grt_element_type t, grt_element_type storage, int64_
     B.comp = &w.ci;
     grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){A, B}, 2, &O, 1);
     TH_CHECK(st == GRT_OK, "compressed matmul failed: %s", th_last_error());
-    double *a = values(&A), *ref = calloc(th_numel(&O) + 1, sizeof(double));
+    double *a = th_values(&A), *ref = calloc(th_numel(&O) + 1, sizeof(double));
     ref_matmul(a, &A.shape, 0, w.ref, &B.shape, tb, &O.shape, ref);
     char what[96];
     snprintf(what, sizeof what, "compressed matmul (storage %d, G %lld, scale %d, tb %d)",

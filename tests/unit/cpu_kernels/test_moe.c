@@ -66,15 +66,6 @@ static void ref_moe(const cpu_tensor *x, const double *router, const double *wg,
     free(taken);
 }
 
-static double *vals(const cpu_tensor *t)
-{
-    size_t n = th_numel(t);
-    double *v = malloc(sizeof(double) * (n + 1));
-    for (size_t i = 0; i < n; i++)
-        v[i] = th_get(t, i);
-    return v;
-}
-
 /* storage GRT_UNDEFINED = float weights; zero_router makes every expert tie. */
 static void test_moe(grt_element_type t, grt_element_type storage, int64_t G, int64_t K,
                      int normalize, int zero_router)
@@ -98,7 +89,7 @@ static void test_moe(grt_element_type t, grt_element_type storage, int64_t G, in
             th_fill(&in[i], -0.5f, 0.5f);
             if (i == 1 && zero_router)
                 th_fill(&in[i], 0, 0);
-            ref_w[i] = vals(&in[i]);
+            ref_w[i] = th_values(&in[i]);
         } else {
             q[i] = th_make_qw(t, rank, shapes[i], storage, G, GRT_F16);
             in[i] = q[i].t;

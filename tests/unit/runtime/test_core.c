@@ -30,19 +30,19 @@ static void write_file(const char *name, const char *text) {
 
 static void test_split(void) {
     grt_strlist l = {0};
-    CHECK_ST(grt_plugin_path_split("/a:/b/c.so::/d:", &l), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_path_split("/a:/b/c.so::/d:", &l), GRT_OK, NULL);
     CHECK(l.count == 3);
     if (l.count == 3)
         CHECK(!strcmp(l.items[0], "/a") && !strcmp(l.items[1], "/b/c.so") &&
               !strcmp(l.items[2], "/d"));
     grt_strlist_free(&l);
-    CHECK_ST(grt_plugin_path_split(NULL, &l), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_path_split(NULL, &l), GRT_OK, NULL);
     CHECK(l.count == 0);
-    CHECK_ST(grt_plugin_path_split("", &l), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_path_split("", &l), GRT_OK, NULL);
     CHECK(l.count == 0);
-    CHECK_ST(grt_plugin_path_split(":::", &l), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_path_split(":::", &l), GRT_OK, NULL);
     CHECK(l.count == 0);
-    CHECK_ST(grt_plugin_path_split("single", &l), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_path_split("single", &l), GRT_OK, NULL);
     CHECK(l.count == 1 && !strcmp(l.items[0], "single"));
     grt_strlist_free(&l);
 }
@@ -58,7 +58,7 @@ static void test_candidates(void) {
     if (!realpath(g_dir, real_dir)) snprintf(real_dir, sizeof real_dir, "%s", g_dir);
 
     grt_strlist paths = {0}, skipped = {0};
-    CHECK_ST(grt_plugin_candidates(g_dir, NULL, &paths, &skipped), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_candidates(g_dir, NULL, &paths, &skipped), GRT_OK, NULL);
     CHECK(paths.count == 2 && skipped.count == 0);
     char want[4200];
     snprintf(want, sizeof want, "%s/libgenrt_a.so", real_dir);
@@ -70,7 +70,7 @@ static void test_candidates(void) {
     /* GENRT_PLUGIN_PATH: a directory gives every *.so (sorted), a file itself; duplicates of
      * the builtin directory are dropped; missing entries are reported. */
     snprintf(env, sizeof env, "/nonexistent/genrt:%s::%s/libgenrt_b.so", g_dir, g_dir);
-    CHECK_ST(grt_plugin_candidates(g_dir, env, &paths, &skipped), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_candidates(g_dir, env, &paths, &skipped), GRT_OK, NULL);
     CHECK(paths.count == 3);
     snprintf(want, sizeof want, "%s/other.so", real_dir);
     CHECK(paths.count == 3 && !strcmp(paths.items[2], want));
@@ -79,7 +79,7 @@ static void test_candidates(void) {
     grt_strlist_free(&skipped);
 
     /* no builtin dir, missing builtin dir */
-    CHECK_ST(grt_plugin_candidates("/nonexistent/dir", NULL, &paths, &skipped), GRT_OK, NULL);
+    CHECK_ERR(grt_plugin_candidates("/nonexistent/dir", NULL, &paths, &skipped), GRT_OK, NULL);
     CHECK(paths.count == 0 && skipped.count == 0);
     rmdir(sub);
     char p[512];
@@ -115,11 +115,11 @@ static void test_no_plugins(void) {
     setenv("GENRT_PLUGIN_PATH", env, 1);
 
     grt_core *core = NULL;
-    CHECK_ST(grt_core_create(NULL, &core), GRT_OK, NULL);
+    CHECK_ERR(grt_core_create(NULL, &core), GRT_OK, NULL);
     if (!core) return;
     const char *const *names = NULL;
     size_t n = 99;
-    CHECK_ST(grt_core_available_devices(core, &names, &n), GRT_OK, NULL);
+    CHECK_ERR(grt_core_available_devices(core, &names, &n), GRT_OK, NULL);
     CHECK(n == 0);
     CHECK(has_reason(core, "libgenrt_bogus.so: ", "dlopen failed"));
     CHECK(has_reason(core, "/nonexistent/plugins: ", "not found"));
@@ -127,25 +127,25 @@ static void test_no_plugins(void) {
 
     grt_model *m = NULL;
     grt_compiled_model *cm = NULL;
-    CHECK_ST(grt_model_create("m", &m), GRT_OK, NULL);
-    CHECK_ST(grt_core_compile_model(core, m, "CPU", NULL, 0, &cm), GRT_ERROR_NOT_FOUND,
-             "device 'CPU'");
+    CHECK_ERR(grt_model_create("m", &m), GRT_OK, NULL);
+    CHECK_ERR(grt_core_compile_model(core, m, "CPU", NULL, 0, &cm), GRT_ERROR_NOT_FOUND,
+              "device 'CPU'");
     CHECK(cm == NULL);
-    CHECK_ST(grt_core_compile_model(core, m, "AUTO:GPU,CPU", NULL, 0, &cm), GRT_ERROR_NOT_FOUND,
-             "device 'AUTO:GPU,CPU': no AUTO plugin loaded");
-    CHECK_ST(grt_core_compile_model(core, m, "GPU.x", NULL, 0, &cm), GRT_ERROR_INVALID_ARGUMENT,
-             "GPU.x");
-    CHECK_ST(grt_core_compile_model(core, m, "", NULL, 0, &cm), GRT_ERROR_INVALID_ARGUMENT,
-             "empty");
+    CHECK_ERR(grt_core_compile_model(core, m, "AUTO:GPU,CPU", NULL, 0, &cm), GRT_ERROR_NOT_FOUND,
+              "device 'AUTO:GPU,CPU': no AUTO plugin loaded");
+    CHECK_ERR(grt_core_compile_model(core, m, "GPU.x", NULL, 0, &cm), GRT_ERROR_INVALID_ARGUMENT,
+              "GPU.x");
+    CHECK_ERR(grt_core_compile_model(core, m, "", NULL, 0, &cm), GRT_ERROR_INVALID_ARGUMENT,
+              "empty");
     grt_value v;
-    CHECK_ST(grt_core_get_property(core, "CPU", "FULL_DEVICE_NAME", &v), GRT_ERROR_NOT_FOUND,
-             "device 'CPU'");
-    CHECK_ST(grt_core_set_property_str(core, "GPU.1", "X", "1"), GRT_ERROR_NOT_FOUND, "GPU.1");
+    CHECK_ERR(grt_core_get_property(core, "CPU", "FULL_DEVICE_NAME", &v), GRT_ERROR_NOT_FOUND,
+              "device 'CPU'");
+    CHECK_ERR(grt_core_set_property_str(core, "GPU.1", "X", "1"), GRT_ERROR_NOT_FOUND, "GPU.1");
     uint8_t sup[4];
-    CHECK_ST(grt_core_query_model(core, m, "CPU", sup), GRT_ERROR_NOT_FOUND, "CPU");
+    CHECK_ERR(grt_core_query_model(core, m, "CPU", sup), GRT_ERROR_NOT_FOUND, "CPU");
     const grt_property_info *infos = NULL;
-    CHECK_ST(grt_core_supported_properties(core, "CPU", &infos, &n), GRT_ERROR_NOT_FOUND, "CPU");
-    CHECK_ST(grt_core_available_devices(NULL, &names, &n), GRT_ERROR_INVALID_ARGUMENT, NULL);
+    CHECK_ERR(grt_core_supported_properties(core, "CPU", &infos, &n), GRT_ERROR_NOT_FOUND, "CPU");
+    CHECK_ERR(grt_core_available_devices(NULL, &names, &n), GRT_ERROR_INVALID_ARGUMENT, NULL);
     grt_model_destroy(m);
     grt_core_destroy(core);
     grt_core_destroy(NULL);
@@ -158,34 +158,34 @@ static void test_config_errors(void) {
     setenv("GENRT_PLUGIN_PATH", "", 1);
 
     snprintf(path, sizeof path, "%s/missing.json", g_dir);
-    CHECK_ST(grt_core_create(path, &core), GRT_ERROR_NOT_FOUND, "missing.json");
+    CHECK_ERR(grt_core_create(path, &core), GRT_ERROR_NOT_FOUND, "missing.json");
     CHECK(core == NULL);
 
-    write_file("bad.json", "{ \"CPU\": { \"INFERENCE_NUM_THREADS\": 2, } ");
-    snprintf(path, sizeof path, "%s/bad.json", g_dir);
-    CHECK_ST(grt_core_create(path, &core), GRT_ERROR_FORMAT, "bad.json");
-    CHECK_ST(grt_core_create(path, &core), GRT_ERROR_FORMAT, "invalid JSON");
-    unlink(path);
-
-    write_file("array.json", "[1, 2]");
-    snprintf(path, sizeof path, "%s/array.json", g_dir);
-    CHECK_ST(grt_core_create(path, &core), GRT_ERROR_FORMAT, "array.json");
-    unlink(path);
-
-    write_file("devval.json", "{\"CPU\": 4}");
-    snprintf(path, sizeof path, "%s/devval.json", g_dir);
-    CHECK_ST(grt_core_create(path, &core), GRT_ERROR_FORMAT, "device 'CPU'");
-    unlink(path);
-
-    write_file("nodev.json", "{\"CPU\": {\"INFERENCE_NUM_THREADS\": 2}}");
-    snprintf(path, sizeof path, "%s/nodev.json", g_dir);
-    CHECK_ST(grt_core_create(path, &core), GRT_ERROR_NOT_FOUND, "nodev.json");
-    CHECK_ST(grt_core_create(path, &core), GRT_ERROR_NOT_FOUND, "device 'CPU'");
-    unlink(path);
+    /* Bad configuration files: each fails with `status`, the message naming both needles. */
+    static const struct {
+        const char *name, *json;
+        grt_status status;
+        const char *needle[2];
+    } bad[] = {
+        {"bad.json", "{ \"CPU\": { \"INFERENCE_NUM_THREADS\": 2, } ", GRT_ERROR_FORMAT,
+         {"bad.json", "invalid JSON"}},
+        {"array.json", "[1, 2]", GRT_ERROR_FORMAT, {"array.json", NULL}},
+        {"devval.json", "{\"CPU\": 4}", GRT_ERROR_FORMAT, {"device 'CPU'", NULL}},
+        {"nodev.json", "{\"CPU\": {\"INFERENCE_NUM_THREADS\": 2}}", GRT_ERROR_NOT_FOUND,
+         {"nodev.json", "device 'CPU'"}},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(bad[i].name, bad[i].json);
+        snprintf(path, sizeof path, "%s/%s", g_dir, bad[i].name);
+        for (int k = 0; k < 2; k++)
+            if (bad[i].needle[k])
+                CHECK_ERR(grt_core_create(path, &core), bad[i].status, bad[i].needle[k]);
+        unlink(path);
+    }
 
     write_file("empty.json", "{}");
     snprintf(path, sizeof path, "%s/empty.json", g_dir);
-    CHECK_ST(grt_core_create(path, &core), GRT_OK, NULL);
+    CHECK_ERR(grt_core_create(path, &core), GRT_OK, NULL);
     CHECK(core != NULL);
     grt_core_destroy(core);
     unlink(path);

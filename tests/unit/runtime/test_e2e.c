@@ -9,19 +9,8 @@
 #include "test_util.h"
 
 static grt_model *relu_model(int64_t d0) {
-    grt_model *m = NULL;
-    grt_port x;
-    uint32_t relu = 0;
     int64_t dims[2] = {d0, 8};
-    if (grt_model_create("relu", &m) != GRT_OK) return NULL;
-    if (grt_model_add_parameter(m, "x", GRT_F32, 2, dims, &x) != GRT_OK ||
-        grt_model_add_op(m, GRT_OP_RELU, "relu", 1, &x, 0, NULL, &relu) != GRT_OK ||
-        grt_model_add_result(m, "y", (grt_port){relu, 0}) != GRT_OK) {
-        fprintf(stderr, "building the model failed: %s\n", grt_last_error());
-        grt_model_destroy(m);
-        return NULL;
-    }
-    return m;
+    return test_unary_model("relu", GRT_OP_RELU, "relu", 2, dims);
 }
 
 /* Fills x[n] with a deterministic mix of signs and checks y[n] == max(x, 0). */
@@ -57,7 +46,7 @@ int main(void) {
     const char *const *names = NULL;
     size_t n = 0;
     int have_cpu = 0;
-    CHECK_ST(grt_core_available_devices(core, &names, &n), GRT_OK, NULL);
+    CHECK_ERR(grt_core_available_devices(core, &names, &n), GRT_OK, NULL);
     for (size_t i = 0; i < n; i++) have_cpu |= !strcmp(names[i], "CPU");
     if (!have_cpu) {
         const char *const *r = NULL;
@@ -71,36 +60,36 @@ int main(void) {
 
     /* properties */
     grt_value v;
-    CHECK_ST(grt_core_get_property(core, "CPU", GRT_PROP_SUPPORTED_PROPERTIES, &v), GRT_OK, NULL);
+    CHECK_ERR(grt_core_get_property(core, "CPU", GRT_PROP_SUPPORTED_PROPERTIES, &v), GRT_OK, NULL);
     CHECK(v.type == GRT_VALUE_STRING_LIST && v.u.list.count > 0);
     grt_value_clear(&v);
-    CHECK_ST(grt_core_get_property(core, "CPU", GRT_PROP_AVAILABLE_DEVICES, &v), GRT_OK, NULL);
+    CHECK_ERR(grt_core_get_property(core, "CPU", GRT_PROP_AVAILABLE_DEVICES, &v), GRT_OK, NULL);
     CHECK(v.type == GRT_VALUE_STRING_LIST && v.u.list.count == 1 &&
           !strcmp(v.u.list.items[0], "CPU"));
     grt_value_clear(&v);
-    CHECK_ST(grt_core_get_property(core, "CPU", "NO_SUCH_KEY", &v), GRT_ERROR_NOT_FOUND,
-             "NO_SUCH_KEY");
-    CHECK_ST(grt_core_set_property_str(core, "CPU", "NO_SUCH_KEY", "1"), GRT_ERROR_NOT_FOUND,
-             "NO_SUCH_KEY");
-    CHECK_ST(grt_core_set_property_str(core, "CPU", GRT_PROP_SUPPORTED_PROPERTIES, "1"),
-             GRT_ERROR_INVALID_ARGUMENT, "read-only");
+    CHECK_ERR(grt_core_get_property(core, "CPU", "NO_SUCH_KEY", &v), GRT_ERROR_NOT_FOUND,
+              "NO_SUCH_KEY");
+    CHECK_ERR(grt_core_set_property_str(core, "CPU", "NO_SUCH_KEY", "1"), GRT_ERROR_NOT_FOUND,
+              "NO_SUCH_KEY");
+    CHECK_ERR(grt_core_set_property_str(core, "CPU", GRT_PROP_SUPPORTED_PROPERTIES, "1"),
+              GRT_ERROR_INVALID_ARGUMENT, "read-only");
     const grt_property_info *infos = NULL;
     size_t n_infos = 0;
-    CHECK_ST(grt_core_supported_properties(core, "CPU", &infos, &n_infos), GRT_OK, NULL);
+    CHECK_ERR(grt_core_supported_properties(core, "CPU", &infos, &n_infos), GRT_OK, NULL);
     for (size_t i = 0; i < n_infos; i++) {
         if (!strcmp(infos[i].name, GRT_PROP_INFERENCE_NUM_THREADS) && infos[i].is_mutable) {
-            CHECK_ST(grt_core_set_property_str(core, "CPU", GRT_PROP_INFERENCE_NUM_THREADS, "2"),
-                     GRT_OK, NULL);
-            CHECK_ST(grt_core_set_property_str(core, "CPU", GRT_PROP_INFERENCE_NUM_THREADS, "two"),
-                     GRT_ERROR_INVALID_ARGUMENT, "'two'");
-            CHECK_ST(grt_core_get_property(core, "CPU", GRT_PROP_INFERENCE_NUM_THREADS, &v), GRT_OK,
-                     NULL);
+            CHECK_ERR(grt_core_set_property_str(core, "CPU", GRT_PROP_INFERENCE_NUM_THREADS, "2"),
+                      GRT_OK, NULL);
+            CHECK_ERR(grt_core_set_property_str(core, "CPU", GRT_PROP_INFERENCE_NUM_THREADS, "two"),
+                      GRT_ERROR_INVALID_ARGUMENT, "'two'");
+            CHECK_ERR(grt_core_get_property(core, "CPU", GRT_PROP_INFERENCE_NUM_THREADS, &v), GRT_OK,
+                      NULL);
             CHECK(v.type == GRT_VALUE_INT && v.u.i == 2);
             grt_value_clear(&v);
         }
         if (!infos[i].is_mutable) {
-            CHECK_ST(grt_core_set_property_str(core, "CPU", infos[i].name, "1"),
-                     GRT_ERROR_INVALID_ARGUMENT, "read-only");
+            CHECK_ERR(grt_core_set_property_str(core, "CPU", infos[i].name, "1"),
+                      GRT_ERROR_INVALID_ARGUMENT, "read-only");
         }
     }
 
@@ -108,7 +97,7 @@ int main(void) {
     model = relu_model(GRT_DYNAMIC);
     CHECK(model != NULL);
     if (!model) goto done;
-    CHECK_ST(grt_core_compile_model(core, model, "CPU", NULL, 0, &cm), GRT_OK, NULL);
+    CHECK_ERR(grt_core_compile_model(core, model, "CPU", NULL, 0, &cm), GRT_OK, NULL);
     grt_model_destroy(model);
     model = NULL;
     if (!cm) goto done;
@@ -117,79 +106,79 @@ int main(void) {
     const char *iname = NULL;
     grt_element_type itype = GRT_UNDEFINED;
     grt_shape ishape;
-    CHECK_ST(grt_compiled_model_input(cm, 0, &iname, &itype, &ishape), GRT_OK, NULL);
+    CHECK_ERR(grt_compiled_model_input(cm, 0, &iname, &itype, &ishape), GRT_OK, NULL);
     CHECK(iname && !strcmp(iname, "x") && itype == GRT_F32 && ishape.rank == 2 &&
           ishape.dims[0] == GRT_DYNAMIC && ishape.dims[1] == 8);
-    CHECK_ST(grt_compiled_model_input(cm, 1, NULL, NULL, NULL), GRT_ERROR_INVALID_ARGUMENT, NULL);
+    CHECK_ERR(grt_compiled_model_input(cm, 1, NULL, NULL, NULL), GRT_ERROR_INVALID_ARGUMENT, NULL);
 
     /* the compiled model outlives the core */
     grt_core_destroy(core);
     core = NULL;
 
-    CHECK_ST(grt_compiled_model_create_infer_request(cm, &rq), GRT_OK, NULL);
+    CHECK_ERR(grt_compiled_model_create_infer_request(cm, &rq), GRT_OK, NULL);
     if (!rq) goto done;
-    CHECK_ST(grt_infer_request_infer(rq), GRT_ERROR_INVALID_ARGUMENT, "input 'x'");
-    CHECK_ST(grt_infer_request_get_output(rq, 0, &y), GRT_ERROR_BUSY, "no infer");
+    CHECK_ERR(grt_infer_request_infer(rq), GRT_ERROR_INVALID_ARGUMENT, "input 'x'");
+    CHECK_ERR(grt_infer_request_get_output(rq, 0, &y), GRT_ERROR_BUSY, "no infer");
 
     int64_t dims[2] = {4, 8}, wrong[2] = {4, 7};
     fill(xa, 32, 1);
     fill(xb, 32, 5);
-    CHECK_ST(grt_tensor_wrap(GRT_F32, 2, dims, NULL, xa, sizeof xa, &x), GRT_OK, NULL);
-    CHECK_ST(grt_tensor_wrap(GRT_F32, 2, wrong, NULL, xa, sizeof xa, &bad), GRT_OK, NULL);
-    CHECK_ST(grt_infer_request_set_input(rq, 0, bad), GRT_ERROR_SHAPE, "input 'x'");
+    CHECK_ERR(grt_tensor_wrap(GRT_F32, 2, dims, NULL, xa, sizeof xa, &x), GRT_OK, NULL);
+    CHECK_ERR(grt_tensor_wrap(GRT_F32, 2, wrong, NULL, xa, sizeof xa, &bad), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_set_input(rq, 0, bad), GRT_ERROR_SHAPE, "input 'x'");
     grt_tensor_destroy(bad);
-    CHECK_ST(grt_tensor_wrap(GRT_I32, 2, dims, NULL, xa, sizeof xa, &bad), GRT_OK, NULL);
-    CHECK_ST(grt_infer_request_set_input(rq, 0, bad), GRT_ERROR_SHAPE, "element type");
-    CHECK_ST(grt_infer_request_set_input(rq, 3, x), GRT_ERROR_INVALID_ARGUMENT, "index 3");
-    CHECK_ST(grt_infer_request_set_tensor(rq, "nope", x), GRT_ERROR_NOT_FOUND, "'nope'");
+    CHECK_ERR(grt_tensor_wrap(GRT_I32, 2, dims, NULL, xa, sizeof xa, &bad), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_set_input(rq, 0, bad), GRT_ERROR_SHAPE, "element type");
+    CHECK_ERR(grt_infer_request_set_input(rq, 3, x), GRT_ERROR_INVALID_ARGUMENT, "index 3");
+    CHECK_ERR(grt_infer_request_set_tensor(rq, "nope", x), GRT_ERROR_NOT_FOUND, "'nope'");
 
     /* sync infer */
-    CHECK_ST(grt_infer_request_set_tensor(rq, "x", x), GRT_OK, NULL);
-    CHECK_ST(grt_infer_request_infer(rq), GRT_OK, NULL);
-    CHECK_ST(grt_infer_request_get_tensor(rq, "y", &y), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_set_tensor(rq, "x", x), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_infer(rq), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_get_tensor(rq, "y", &y), GRT_OK, NULL);
     CHECK(relu_matches(y, xa, 32));
     CHECK(y && grt_tensor_rank(y) == 2 && grt_tensor_dims(y)[0] == 4);
 
     /* new data in the same bound memory: outputs refreshed */
     memcpy(xa, xb, sizeof xa);
-    CHECK_ST(grt_infer_request_infer(rq), GRT_OK, NULL);
-    CHECK_ST(grt_infer_request_get_output(rq, 0, &y), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_infer(rq), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_get_output(rq, 0, &y), GRT_OK, NULL);
     CHECK(relu_matches(y, xb, 32));
 
     /* async, several rounds, with a second request running at the same time */
-    CHECK_ST(grt_compiled_model_create_infer_request(cm, &rq2), GRT_OK, NULL);
+    CHECK_ERR(grt_compiled_model_create_infer_request(cm, &rq2), GRT_OK, NULL);
     grt_tensor *x2 = NULL;
     int64_t dims2[2] = {2, 8};
     float xc[16];
     fill(xc, 16, 9);
-    CHECK_ST(grt_tensor_wrap(GRT_F32, 2, dims2, NULL, xc, sizeof xc, &x2), GRT_OK, NULL);
-    if (rq2) CHECK_ST(grt_infer_request_set_input(rq2, 0, x2), GRT_OK, NULL);
+    CHECK_ERR(grt_tensor_wrap(GRT_F32, 2, dims2, NULL, xc, sizeof xc, &x2), GRT_OK, NULL);
+    if (rq2) CHECK_ERR(grt_infer_request_set_input(rq2, 0, x2), GRT_OK, NULL);
     for (int round = 0; round < 5; round++) {
         fill(xa, 32, 20 + round);
         memcpy(xb, xa, sizeof xa);
-        CHECK_ST(grt_infer_request_start_async(rq), GRT_OK, NULL);
-        if (rq2) CHECK_ST(grt_infer_request_start_async(rq2), GRT_OK, NULL);
+        CHECK_ERR(grt_infer_request_start_async(rq), GRT_OK, NULL);
+        if (rq2) CHECK_ERR(grt_infer_request_start_async(rq2), GRT_OK, NULL);
         grt_status st = grt_infer_request_set_input(rq, 0, x);
         CHECK(st == GRT_OK || st == GRT_ERROR_BUSY); /* BUSY unless it already finished */
-        CHECK_ST(grt_infer_request_wait(rq, -1), GRT_OK, NULL);
-        CHECK_ST(grt_infer_request_wait(rq, 0), GRT_OK, NULL); /* nothing running */
-        CHECK_ST(grt_infer_request_get_output(rq, 0, &y), GRT_OK, NULL);
+        CHECK_ERR(grt_infer_request_wait(rq, -1), GRT_OK, NULL);
+        CHECK_ERR(grt_infer_request_wait(rq, 0), GRT_OK, NULL); /* nothing running */
+        CHECK_ERR(grt_infer_request_get_output(rq, 0, &y), GRT_OK, NULL);
         CHECK(relu_matches(y, xb, 32));
         if (rq2) {
             grt_tensor *y2 = NULL;
-            CHECK_ST(grt_infer_request_wait(rq2, 10000), GRT_OK, NULL);
-            CHECK_ST(grt_infer_request_get_output(rq2, 0, &y2), GRT_OK, NULL);
+            CHECK_ERR(grt_infer_request_wait(rq2, 10000), GRT_OK, NULL);
+            CHECK_ERR(grt_infer_request_get_output(rq2, 0, &y2), GRT_OK, NULL);
             CHECK(relu_matches(y2, xc, 16));
         }
     }
     /* destroy while an async infer may still run: destroy waits */
-    if (rq2) CHECK_ST(grt_infer_request_start_async(rq2), GRT_OK, NULL);
+    if (rq2) CHECK_ERR(grt_infer_request_start_async(rq2), GRT_OK, NULL);
     grt_infer_request_destroy(rq2);
     rq2 = NULL;
     grt_tensor_destroy(x2);
 
     CHECK(grt_infer_request_state_count(rq) == 0);
-    CHECK_ST(grt_infer_request_reset_state(rq), GRT_OK, NULL);
+    CHECK_ERR(grt_infer_request_reset_state(rq), GRT_OK, NULL);
     grt_value pv;
     grt_status pst = grt_compiled_model_get_property(cm, GRT_PROP_INFERENCE_NUM_THREADS, &pv);
     CHECK(pst == GRT_OK || pst == GRT_ERROR_NOT_FOUND);

@@ -101,9 +101,7 @@ grt_status cpu_k_convert(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32
     int64_t dtype;
     if (st != GRT_OK || (st = cpu_attr_int_req(ctx, "destination_type", &dtype)) != GRT_OK)
         return st;
-    if (in[0].comp != NULL)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "compressed input not supported");
-    if ((st = cpu_check_tensor(ctx, &in[0], "input")) != GRT_OK)
+    if ((st = cpu_check_plain(ctx, &in[0], "input")) != GRT_OK)
         return st;
     if (dtype != (int64_t)out->type || cpu_elem_size(out->type) == 0)
         return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED,

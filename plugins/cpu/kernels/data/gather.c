@@ -62,9 +62,7 @@ grt_status cpu_k_gather(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_
         return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type %s differs from %s",
                                 cpu_type_name(out->type), cpu_type_name(data->type));
     uint32_t r = data->shape.rank, axis;
-    if (r == 0)
-        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "data must have rank >= 1");
-    if ((st = cpu_norm_axis(ctx, cpu_attr_int(ctx, "axis", 0), r, "axis", &axis)) != GRT_OK)
+    if ((st = cpu_attr_axis(ctx, &data->shape, "data", 0, &axis)) != GRT_OK)
         return st;
     grt_shape os = {0};
     os.rank = r - 1 + ind->shape.rank;

@@ -12,11 +12,7 @@ grt_status cpu_k_reshape(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32
 {
     /* A second input (a shape tensor) is tolerated and ignored: the plan resolved the shape. */
     grt_status st = cpu_check_arity(ctx, n_in, 1, 2, n_out, 1);
-    if (st != GRT_OK)
-        return st;
-    if (in[0].comp != NULL)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "compressed input not supported");
-    if ((st = cpu_check_tensor(ctx, &in[0], "input")) != GRT_OK ||
+    if (st != GRT_OK || (st = cpu_check_plain(ctx, &in[0], "input")) != GRT_OK ||
         (st = cpu_check_tensor(ctx, out, "output")) != GRT_OK)
         return st;
     size_t n = cpu_numel(&in[0].shape);

@@ -17,11 +17,7 @@ grt_status cpu_k_slice(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t
                        cpu_tensor *out, uint32_t n_out)
 {
     grt_status st = cpu_check_arity(ctx, n_in, 1, 1, n_out, 1);
-    if (st != GRT_OK)
-        return st;
-    if (in[0].comp != NULL)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "compressed input not supported");
-    if ((st = cpu_check_tensor(ctx, &in[0], "input")) != GRT_OK)
+    if (st != GRT_OK || (st = cpu_check_plain(ctx, &in[0], "input")) != GRT_OK)
         return st;
     size_t ns, ne, na, nst;
     const int64_t *starts = cpu_attr_ints_req(ctx, "starts", &ns, &st);
@@ -75,9 +71,7 @@ grt_status cpu_k_slice(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t
         step[ax] = cnt > 1 ? sp : 1; /* a single element needs no stride */
         os.dims[ax] = cnt;
     }
-    if (out->type != in[0].type)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type differs from input");
-    if ((st = cpu_check_out_shape(ctx, out, &os)) != GRT_OK)
+    if ((st = cpu_check_out_like(ctx, out, in[0].type, &os)) != GRT_OK)
         return st;
     if (cpu_numel(&os) == 0)
         return GRT_OK;

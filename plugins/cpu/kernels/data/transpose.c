@@ -10,11 +10,7 @@ grt_status cpu_k_transpose(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint
                            cpu_tensor *out, uint32_t n_out)
 {
     grt_status st = cpu_check_arity(ctx, n_in, 1, 1, n_out, 1);
-    if (st != GRT_OK)
-        return st;
-    if (in[0].comp != NULL)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "compressed input not supported");
-    if ((st = cpu_check_tensor(ctx, &in[0], "input")) != GRT_OK)
+    if (st != GRT_OK || (st = cpu_check_plain(ctx, &in[0], "input")) != GRT_OK)
         return st;
     size_t np;
     const int64_t *perm = cpu_attr_ints_req(ctx, "perm", &np, &st);
@@ -41,9 +37,7 @@ grt_status cpu_k_transpose(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint
         os.dims[i] = is->dims[perm[i]];
         ostr[i] = istr[perm[i]];
     }
-    if (out->type != in[0].type)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type differs from input");
-    if ((st = cpu_check_out_shape(ctx, out, &os)) != GRT_OK)
+    if ((st = cpu_check_out_like(ctx, out, in[0].type, &os)) != GRT_OK)
         return st;
     cpu_strided_copy(out->data, in[0].data, cpu_elem_size(out->type), r, os.dims, 0, ostr);
     return GRT_OK;

@@ -205,26 +205,7 @@ static grt_status binary(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32
     return GRT_OK;
 }
 
-grt_status cpu_k_add(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
-                     cpu_tensor *out, uint32_t n_out)
-{
-    return binary(ctx, in, n_in, out, n_out, BIN_ADD);
-}
-
-grt_status cpu_k_sub(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
-                     cpu_tensor *out, uint32_t n_out)
-{
-    return binary(ctx, in, n_in, out, n_out, BIN_SUB);
-}
-
-grt_status cpu_k_mul(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
-                     cpu_tensor *out, uint32_t n_out)
-{
-    return binary(ctx, in, n_in, out, n_out, BIN_MUL);
-}
-
-grt_status cpu_k_div(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
-                     cpu_tensor *out, uint32_t n_out)
-{
-    return binary(ctx, in, n_in, out, n_out, BIN_DIV);
-}
+CPU_KERNEL(cpu_k_add) { return binary(ctx, in, n_in, out, n_out, BIN_ADD); }
+CPU_KERNEL(cpu_k_sub) { return binary(ctx, in, n_in, out, n_out, BIN_SUB); }
+CPU_KERNEL(cpu_k_mul) { return binary(ctx, in, n_in, out, n_out, BIN_MUL); }
+CPU_KERNEL(cpu_k_div) { return binary(ctx, in, n_in, out, n_out, BIN_DIV); }

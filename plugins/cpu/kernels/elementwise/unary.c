@@ -65,11 +65,7 @@ static grt_status unary(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_
     return GRT_OK;
 }
 
-grt_status cpu_k_silu(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
-                      cpu_tensor *out, uint32_t n_out)
-{
-    return unary(ctx, in, n_in, out, n_out, UN_SILU);
-}
+CPU_KERNEL(cpu_k_silu) { return unary(ctx, in, n_in, out, n_out, UN_SILU); }
 
 grt_status cpu_k_gelu(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
                       cpu_tensor *out, uint32_t n_out)
@@ -82,8 +78,4 @@ grt_status cpu_k_gelu(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
     return unary(ctx, in, n_in, out, n_out, approx ? UN_GELU_TANH : UN_GELU_ERF);
 }
 
-grt_status cpu_k_relu(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
-                      cpu_tensor *out, uint32_t n_out)
-{
-    return unary(ctx, in, n_in, out, n_out, UN_RELU);
-}
+CPU_KERNEL(cpu_k_relu) { return unary(ctx, in, n_in, out, n_out, UN_RELU); }

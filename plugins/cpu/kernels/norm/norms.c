@@ -73,9 +73,7 @@ static grt_status norm(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t
         if (in[i].shape.rank != 1 || in[i].shape.dims[0] != D)
             return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "%s must have shape [%lld]",
                                     i == 1 ? "gamma" : "beta", (long long)D);
-    if (out->type != in[0].type)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type differs from input");
-    if ((st = cpu_check_out_shape(ctx, out, s)) != GRT_OK)
+    if ((st = cpu_check_out_like(ctx, out, in[0].type, s)) != GRT_OK)
         return st;
     nm_job *j = malloc(sizeof *j);
     if (j == NULL)

@@ -63,13 +63,9 @@ grt_status cpu_k_softmax(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32
         return st;
     const grt_shape *s = &in[0].shape;
     uint32_t axis;
-    if (s->rank == 0)
-        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "input must have rank >= 1");
-    if ((st = cpu_norm_axis(ctx, cpu_attr_int(ctx, "axis", -1), s->rank, "axis", &axis)) != GRT_OK)
+    if ((st = cpu_attr_axis(ctx, s, "input", -1, &axis)) != GRT_OK)
         return st;
-    if (out->type != in[0].type)
-        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type differs from input");
-    if ((st = cpu_check_out_shape(ctx, out, s)) != GRT_OK)
+    if ((st = cpu_check_out_like(ctx, out, in[0].type, s)) != GRT_OK)
         return st;
     sm_job *j = malloc(sizeof *j);
     if (j == NULL)

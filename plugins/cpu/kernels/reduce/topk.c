@@ -132,9 +132,7 @@ grt_status cpu_k_topk(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
         return st;
     const grt_shape *s = &in[0].shape;
     uint32_t axis;
-    if (s->rank == 0)
-        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "input must have rank >= 1");
-    if ((st = cpu_norm_axis(ctx, cpu_attr_int(ctx, "axis", -1), s->rank, "axis", &axis)) != GRT_OK)
+    if ((st = cpu_attr_axis(ctx, s, "input", -1, &axis)) != GRT_OK)
         return st;
     if (k < 0 || k > s->dims[axis])
         return cpu_kernel_error(ctx, GRT_ERROR_INVALID_ARGUMENT, "k=%lld exceeds dim %lld",
