@@ -33,7 +33,8 @@ GRT_EXPORT void grt_model_destroy(grt_model *model);
  * contents; the message names the file and what is wrong), NOT_SUPPORTED (newer IR version). */
 GRT_EXPORT grt_status grt_model_read(grt_core *core, const char *path, grt_model **out);
 
-/* Writes the model as a GenRT IR file (see docs/IR_FORMAT.md). Errors: IO. */
+/* Writes the model as a GenRT IR file (see docs/IR_FORMAT.md), atomically (temporary file +
+ * rename). Errors: IO, SHAPE (the model fails validation, e.g. it has no Result). */
 GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path);
 
 /* --- builder ------------------------------------------------------------------------------ */

@@ -469,10 +469,14 @@ grt_status grt_ir_graph_infer_node(const grt_ir_graph *g, uint32_t node, const g
 
 grt_status grt_ir_graph_reinfer(grt_ir_graph *g) {
     grt_status st = GRT_OK;
-    grt_ir_value_info(*outs)[GRT_IR_MAX_OUTPUTS] = NULL;
+    grt_ir_value_info(*outs)[GRT_IR_MAX_OUTPUTS] = NULL, (*old)[GRT_IR_MAX_OUTPUTS] = NULL;
     if (g->n_nodes == 0) return GRT_OK;
     outs = calloc(g->n_nodes, sizeof *outs);
-    if (!outs) return OOM("reshape");
+    old = calloc(g->n_nodes, sizeof *old);
+    if (!outs || !old) {
+        st = OOM("reshape");
+        goto done;
+    }
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const grt_ir_node *n = &g->nodes[i];
         if (n->op == GRT_OP_PARAMETER || n->op == GRT_OP_CONSTANT) {
@@ -492,8 +496,15 @@ grt_status grt_ir_graph_reinfer(grt_ir_graph *g) {
             outs[i][k].shape = c.out_shapes[k];
         }
     }
-    for (uint32_t i = 0; i < g->n_nodes; i++) memcpy(g->nodes[i].outputs, outs[i], sizeof outs[i]);
+    /* Commit, then check the state variables against their new values; undo on failure. */
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        memcpy(old[i], g->nodes[i].outputs, sizeof old[i]);
+        memcpy(g->nodes[i].outputs, outs[i], sizeof outs[i]);
+    }
+    if ((st = grt_ir_graph_check_state_shapes(g)) != GRT_OK)
+        for (uint32_t i = 0; i < g->n_nodes; i++) memcpy(g->nodes[i].outputs, old[i], sizeof old[i]);
 done:
     free(outs);
+    free(old);
     return st;
 }

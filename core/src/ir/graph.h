@@ -101,8 +101,9 @@ grt_status grt_ir_graph_port_info(const grt_ir_graph *g, grt_port port, grt_elem
 /* Element type and shape of model input/output `index` (a Result reports its producer's). */
 grt_status grt_ir_graph_io(const grt_ir_graph *g, int is_output, size_t index, const char **name,
                            grt_element_type *type, grt_shape *shape);
-/* Re-runs shape inference over every op node in order (after Parameter shapes changed).
- * On failure the graph is unchanged. Errors: SHAPE, OUT_OF_MEMORY. */
+/* Re-runs shape inference over every op node in order (after Parameter shapes changed) and
+ * checks complete ReadValue/Assign pairs (grt_ir_graph_check_state_shapes).
+ * On failure the node outputs are unchanged. Errors: SHAPE, OUT_OF_MEMORY. */
 grt_status grt_ir_graph_reinfer(grt_ir_graph *g);
 /* Shape inference of node `node` for the given input shapes (node_input_count entries; types
  * come from the producers): writes up to GRT_IR_MAX_OUTPUTS types/shapes and their count.
@@ -113,6 +114,10 @@ grt_status grt_ir_graph_infer_node(const grt_ir_graph *g, uint32_t node, const g
 /* Whole-model checks: at least one Result; ReadValue variable ids unique, each with exactly one
  * Assign of the same id, matching element type and compatible shape. Errors: SHAPE. */
 grt_status grt_ir_graph_validate(const grt_ir_graph *g);
+
+/* The type/shape part of grt_ir_graph_validate for every complete ReadValue/Assign pair (used
+ * after reshape; incomplete pairs of a model under construction are not errors). Errors: SHAPE. */
+grt_status grt_ir_graph_check_state_shapes(const grt_ir_graph *g);
 
 /* Attribute of a node by name; NULL if absent. Borrowed (lives as long as the node). */
 const grt_attr_value *grt_ir_node_attr(const grt_ir_node *node, const char *name);

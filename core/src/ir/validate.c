@@ -50,11 +50,12 @@ static int cmp_state(const void *a, const void *b) {
     return (int)x->node->op - (int)y->node->op; /* ReadValue (4) before Assign (5) */
 }
 
-grt_status grt_ir_graph_validate(const grt_ir_graph *g) {
+/* strict: every variable must have exactly one ReadValue and one Assign; otherwise only complete
+ * pairs are checked for type/shape compatibility. */
+static grt_status validate_state(const grt_ir_graph *g, int strict) {
     grt_status st = GRT_OK;
     state_ref *refs = NULL;
     uint32_t n = 0;
-    if (g->n_results == 0) return grt_error(GRT_ERROR_SHAPE, "model '%s' has no Result", g->name);
     for (uint32_t i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].op == GRT_OP_READ_VALUE || g->nodes[i].op == GRT_OP_ASSIGN) n++;
     if (n == 0) return GRT_OK;
@@ -71,6 +72,10 @@ grt_status grt_ir_graph_validate(const grt_ir_graph *g) {
         while (j < n && !strcmp(refs[j].id, refs[i].id)) j++;
         const grt_ir_node *first = refs[i].node;
         if (j - i != 2 || refs[i].node->op != GRT_OP_READ_VALUE || refs[i + 1].node->op != GRT_OP_ASSIGN) {
+            if (!strict) {
+                i = j;
+                continue;
+            }
             uint32_t n_rv = 0, n_as = 0;
             for (uint32_t k = i; k < j; k++) {
                 if (refs[k].node->op == GRT_OP_READ_VALUE) n_rv++;
@@ -88,3 +93,10 @@ done:
     free(refs);
     return st;
 }
+
+grt_status grt_ir_graph_validate(const grt_ir_graph *g) {
+    if (g->n_results == 0) return grt_error(GRT_ERROR_SHAPE, "model '%s' has no Result", g->name);
+    return validate_state(g, 1);
+}
+
+grt_status grt_ir_graph_check_state_shapes(const grt_ir_graph *g) { return validate_state(g, 0); }

@@ -308,7 +308,39 @@ static void test_view_accessors(void) {
     grt_ir_view_release(NULL);
 }
 
+/* Reshape re-checks ReadValue/Assign pairs: a new input shape that makes an Assign value
+ * incompatible with its variable fails and leaves the model unchanged (found by fuzzing). */
+static void test_reshape_state(void) {
+    grt_model *m = NULL;
+    grt_port x;
+    uint32_t id;
+    grt_shape s;
+    const int64_t xd[] = {-1, 4}, var[] = {2, -1};
+    grt_attribute a[] = {{"variable_id", {GRT_ATTR_STRING, 0, {.s = "v"}}},
+                         {"element_type", {GRT_ATTR_INT, 0, {.i = GRT_F32}}},
+                         {"shape", {GRT_ATTR_INTS, 0, {.ints = {var, 2}}}}};
+    CHECK_OK(grt_model_create("rs", &m));
+    CHECK_OK(grt_model_add_parameter(m, "x", GRT_F32, 2, xd, &x));
+    CHECK_OK(grt_model_add_op(m, GRT_OP_READ_VALUE, "rv", 0, NULL, 3, a, &id));
+    CHECK_OK(grt_model_add_result(m, "y", (grt_port){id, 0}));
+    CHECK_OK(grt_model_add_op(m, GRT_OP_ASSIGN, "as", 1, &x, 1, a, &id));
+    const grt_graph_view *v = NULL;
+    CHECK_OK(grt_ir_snapshot(m, &v));
+    grt_ir_view_release(v);
+    const char *names[] = {"x"};
+    grt_shape bad = test_shape(2, (const int64_t[]){3, 4}), good = test_shape(2, (const int64_t[]){2, 4});
+    CHECK_ST(grt_model_reshape(m, 1, names, &bad), GRT_ERROR_SHAPE);
+    CHECK_MSG("node 'as' (Assign)");
+    CHECK_OK(grt_model_input(m, 0, NULL, NULL, &s));
+    CHECK(shape_is(&s, 2, xd));
+    CHECK_OK(grt_model_reshape(m, 1, names, &good));
+    CHECK_OK(grt_ir_snapshot(m, &v));
+    grt_ir_view_release(v);
+    grt_model_destroy(m);
+}
+
 int main(void) {
+    test_reshape_state();
     test_builder_errors();
     test_compressed();
     test_inspect_reshape();
