@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/run-tests.sh [--sanitize] - from a fresh clone: install dependencies, configure with
 # warnings as errors, build and run the test suite (ctest, all labels but "long").
-#   --sanitize   same in a separate build directory with AddressSanitizer + UBSan, running the
-#                labels unit and ops.
+#   --sanitize   same in a separate build directory with AddressSanitizer + UBSan (every label
+#                but "long": unit, ops, abi and the fuzz corpus replay).
 # Build directories: build/ and build-sanitize/ (override with GENRT_BUILD_DIR). Exit status is
 # ctest's.
 set -euo pipefail
@@ -24,7 +24,7 @@ if [ "$sanitize" = 1 ]; then
     genrt_configure_build "$build" -DGENRT_BUILD_TESTS=ON -DGENRT_WERROR=ON -DGENRT_SANITIZE=ON \
         -DCMAKE_BUILD_TYPE=Debug
     cd "$build"
-    ctest --output-on-failure -j "$GENRT_JOBS" -L 'unit|ops' -LE long
+    ctest --output-on-failure -j "$GENRT_JOBS" -LE long
 else
     build=${GENRT_BUILD_DIR:-$GENRT_ROOT/build}
     genrt_configure_build "$build" -DGENRT_BUILD_TESTS=ON -DGENRT_WERROR=ON
