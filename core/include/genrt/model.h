@@ -96,6 +96,82 @@ GRT_EXPORT grt_status grt_model_output_index(const grt_model *model, const char 
 GRT_EXPORT grt_status grt_model_reshape(grt_model *model, size_t count, const char *const *names,
                                         const grt_shape *shapes);
 
+
+/* --- metadata ------------------------------------------------------------------------------
+ * A model carries typed key/value metadata (OpenVINO's rt_info, GGUF's metadata): architecture,
+ * tokenizer vocabulary and merges, chat template, generation defaults... It is saved in the IR
+ * file and written to GGUF. Keys are UTF-8 strings (GGUF spelling where one exists, e.g.
+ * "general.architecture", "tokenizer.ggml.tokens", "tokenizer.chat_template"). Setting a key
+ * replaces its value; values are copied. Strings are byte strings with explicit lengths (they may
+ * hold any byte but are also NUL-terminated for convenience). */
+typedef enum grt_meta_type {
+    GRT_META_NONE = 0,
+    GRT_META_INT = 1,          /* i */
+    GRT_META_FLOAT = 2,        /* f */
+    GRT_META_STRING = 3,       /* str.data[str.len] */
+    GRT_META_INT_ARRAY = 4,    /* ints.data[ints.count] */
+    GRT_META_FLOAT_ARRAY = 5,  /* floats.data[floats.count] */
+    GRT_META_STRING_ARRAY = 6  /* strs.data[strs.count], strs.lens[strs.count] */
+} grt_meta_type;
+
+typedef struct grt_meta_value {
+    uint32_t type; /* grt_meta_type */
+    uint32_t reserved;
+    union {
+        int64_t i;
+        double f;
+        struct {
+            const char *data;
+            size_t len;
+        } str;
+        struct {
+            const int64_t *data;
+            size_t count;
+        } ints;
+        struct {
+            const double *data;
+            size_t count;
+        } floats;
+        struct {
+            const char *const *data;
+            const size_t *lens;
+            size_t count;
+        } strs;
+    } u;
+} grt_meta_value;
+
+/* Sets key to a copy of *value. Errors: INVALID_ARGUMENT (NULL, bad type, string array with a NULL
+ * entry), OUT_OF_MEMORY. */
+GRT_EXPORT grt_status grt_model_set_meta(grt_model *model, const char *key,
+                                         const grt_meta_value *value);
+/* The value of key: pointers borrowed, valid until the key is set again or removed, or the model
+ * destroyed. Errors: NOT_FOUND (the message names the key). */
+GRT_EXPORT grt_status grt_model_get_meta(const grt_model *model, const char *key,
+                                         grt_meta_value *out);
+/* Removes key (no-op if absent). */
+GRT_EXPORT grt_status grt_model_remove_meta(grt_model *model, const char *key);
+/* Keys in insertion order: key `index` (borrowed like get_meta's pointers). */
+GRT_EXPORT size_t grt_model_meta_count(const grt_model *model);
+GRT_EXPORT const char *grt_model_meta_key(const grt_model *model, size_t index);
+
+
+/* --- more formats --------------------------------------------------------------------------- */
+
+/* Writes the model in `format`: "ir" (as grt_model_save) or "gguf" (GGUF v3, readable by
+ * llama.cpp; only when every weight has a GGUF equivalent: F32, F16, BF16, Q8_0 (int8 sym group 32,
+ * f16 scales), Q4_0 (int4 sym group 32), Q4_1 (int4 asym group 32); the model must come from the LLM
+ * builder so its tensors have GGUF names). Errors: INVALID_ARGUMENT (unknown format),
+ * NOT_SUPPORTED (a tensor or op with no GGUF equivalent: the message names it), IO. */
+GRT_EXPORT grt_status grt_model_save_as(const grt_model *model, const char *path,
+                                        const char *format);
+
+/* A decoder LLM with the architecture of a Hugging Face config.json (Llama, Mistral, TinyLlama,
+ * SmolLM, Qwen2/2.5, Qwen3, Phi-3) and seeded random weights of realistic scale, for speed and
+ * memory benchmarks. weight_type: GRT_F32, GRT_F16 or GRT_BF16. Errors: NOT_FOUND/IO/FORMAT
+ * (config file), NOT_SUPPORTED (architecture: the message names it), OUT_OF_MEMORY. */
+GRT_EXPORT grt_status grt_model_create_random(const char *config_path, uint64_t seed,
+                                              grt_element_type weight_type, grt_model **out);
+
 #ifdef __cplusplus
 }
 #endif

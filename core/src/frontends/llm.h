@@ -1,0 +1,83 @@
+/*
+ * frontends/llm.h - the decoder-only LLM graph builder shared by every frontend (llama2.c, GGUF,
+ * Hugging Face folders, random weights). A frontend fills a grt_llm_config from its file's
+ * metadata and supplies weights through a callback; the builder emits the same stateful graph for
+ * every source, so a model gives identical results whatever file it came from.
+ *
+ * Graph interface (OpenVINO's stateful LLM convention):
+ *   inputs   "input_ids"     i64 [1, ?]       token ids of this step (prompt, or one token)
+ *            "position_ids"  i64 [1, ?]       absolute positions (past_len + 0..S-1)
+ *   output   "logits"        f32 [1, ?, V]    next-token logits at every input position
+ *   state    "past.<l>.key" / "past.<l>.value"  [1, Hkv, ?, head_dim] (f32) per layer l:
+ *            ReadValue -> Concat(axis 2) with this step's K/V -> Assign; SDPA(causal) reads the
+ *            concatenation. reset_state starts a new sequence.
+ *
+ * Weights use canonical (GGUF) names and the [out, in] layout (MatMul with transpose_b = 1;
+ * compressed groups along `in`):
+ *   token_embd.weight [V, dim]            output_norm.weight [dim]     output.weight [V, dim]
+ *   blk.<l>.attn_norm.weight [dim]        blk.<l>.ffn_norm.weight [dim]
+ *   blk.<l>.attn_q.weight [Hq*hd, dim]    blk.<l>.attn_k.weight / attn_v.weight [Hkv*hd, dim]
+ *   blk.<l>.attn_qkv.weight [(Hq+2Hkv)*hd, dim]      (fused_qkv instead of q/k/v)
+ *   blk.<l>.attn_q.bias / attn_k.bias / attn_v.bias  (qkv_bias)
+ *   blk.<l>.attn_q_norm.weight / attn_k_norm.weight [hd]   (qk_norm, RMSNorm per head)
+ *   blk.<l>.attn_output.weight [dim, Hq*hd]
+ *   blk.<l>.ffn_gate.weight / ffn_up.weight [hidden, dim]  blk.<l>.ffn_down.weight [dim, hidden]
+ *   blk.<l>.ffn_up.weight [2*hidden, dim] holding gate then up  (fused_gate_up, Phi-3)
+ * output.weight is not requested when tied_embeddings is set (token_embd.weight is used).
+ *
+ * Ownership: the builder adds nodes to `model` (caller-owned). Not thread-safe per model.
+ */
+#ifndef GENRT_FRONTENDS_LLM_H
+#define GENRT_FRONTENDS_LLM_H
+
+#include <genrt/model.h>
+
+typedef enum grt_llm_rope_mode {
+    GRT_LLM_ROPE_HALF = 0,       /* NeoX / HF: pairs (i, i + hd/2) — RoPE mode 0 */
+    GRT_LLM_ROPE_INTERLEAVED = 1 /* GPT-J / llama2.c / GGUF llama: pairs (2i, 2i+1) — mode 1 */
+} grt_llm_rope_mode;
+
+typedef struct grt_llm_config {
+    char arch[32];        /* "llama", "mistral", "qwen2", "qwen3", "phi3" ... (for messages) */
+    int64_t vocab_size;   /* V */
+    int64_t dim;          /* hidden size */
+    int64_t hidden_dim;   /* FFN intermediate size */
+    int64_t n_layers;
+    int64_t n_heads;      /* Hq */
+    int64_t n_kv_heads;   /* Hkv (GQA when < Hq) */
+    int64_t head_dim;     /* hd (usually dim / n_heads) */
+    int64_t max_seq_len;  /* context length */
+    double norm_eps;      /* RMSNorm epsilon */
+    double rope_theta;
+    int32_t rope_mode;    /* grt_llm_rope_mode */
+    int32_t rope_scaling; /* RoPE op `scaling`: 0 none, 1 linear, 2 llama3 */
+    double rope_factor, rope_low_freq_factor, rope_high_freq_factor;
+    int64_t rope_original_max_position;
+    int64_t rotary_dim;   /* 0 = head_dim */
+    int32_t tied_embeddings;
+    int32_t qkv_bias;
+    int32_t qk_norm;
+    int32_t fused_qkv;
+    int32_t fused_gate_up;
+    int32_t reserved;
+} grt_llm_config;
+
+/* Sets every field to the Llama defaults (eps 1e-5, theta 10000, half rope, no scaling...). */
+void grt_llm_config_defaults(grt_llm_config *cfg);
+
+/* Checks the config (positive sizes, Hq % Hkv == 0, head_dim even, ...); errors name the key. */
+grt_status grt_llm_config_validate(const grt_llm_config *cfg, const char *source);
+
+/* Weight callback: adds the tensor `name` (canonical name, expected logical shape dims[rank]) to
+ * `model` as a constant (plain or compressed, zero-copy where the source allows) and returns its
+ * port. A missing tensor returns GRT_ERROR_NOT_FOUND with a message naming it and the source file. */
+typedef grt_status (*grt_llm_weight_fn)(void *user, grt_model *model, const char *name,
+                                        size_t rank, const int64_t *dims, grt_port *out);
+
+/* Builds the stateful decoder graph described above into the empty `model`, and stores the config
+ * as metadata ("general.architecture", "<arch>.context_length", ...). `source` names the file for
+ * messages. Errors: from the callback, SHAPE (inconsistent config). */
+grt_status grt_llm_build(const grt_llm_config *cfg, grt_llm_weight_fn weights, void *user,
+                         const char *source, grt_model *model);
+
+#endif
