@@ -226,7 +226,7 @@ _Static_assert(sizeof(grt_value) == 24, "grt_value layout");
 _Static_assert(sizeof(grt_property) == 32, "grt_property layout");
 _Static_assert(sizeof(grt_property_info) == 32, "grt_property_info layout");
 _Static_assert(sizeof(grt_tensor_desc) == 160, "grt_tensor_desc layout");
-_Static_assert(sizeof(grt_compression_info) == 56, "grt_compression_info layout");
+_Static_assert(sizeof(grt_compression_info) == 64, "grt_compression_info layout");
 _Static_assert(sizeof(grt_plugin_probe_info) == 32, "grt_plugin_probe_info layout");
 _Static_assert(sizeof(grt_host_api) == 16 + 19 * sizeof(void *), "grt_host_api v1.0 layout");
 _Static_assert(sizeof(grt_plugin_api) == 32 + 21 * sizeof(void *), "grt_plugin_api v1.0 layout");

@@ -237,7 +237,9 @@ typedef struct grt_tensor_desc {
  * [..., N, K] and group size G (G divides K; G = K means per channel), element (n, k) is
  *     w[n, k] = (q[n, k] - z[n, k / G]) * s[n, k / G]
  * sym:  storage I8 or I4 (signed), z = 0, no zero-point tensor;
- * asym: storage U8 or U4 (unsigned), z has the storage type and shape [..., N, K / G].
+ * asym: storage U8 or U4 (unsigned), z has shape [..., N, K / G] and type zero_point_type: the
+ *       storage type (packed like the values), or F16/F32 for a real-valued zero point (e.g.
+ *       GGUF Q4_1, w = q * d + m, is s = d, z = -m / d).
  * Scales have shape [..., N, K / G] and type F16 or F32. I4/U4 values (and zero points) are packed
  * two per byte, lower index in the low nibble. The constant's element type (the type of its output)
  * is the dequantized type (F32, F16 or BF16).
@@ -256,8 +258,10 @@ typedef struct grt_compression_info {
     int64_t group_size;    /* elements per group along the last axis; == K for per channel */
     const void *scales;    /* [..., N, K / G] scale_type */
     size_t scales_bytes;
-    const void *zero_points; /* [..., N, K / G] storage_type, NULL for sym */
+    const void *zero_points; /* [..., N, K / G] zero_point_type, NULL for sym */
     size_t zero_points_bytes;
+    uint32_t zero_point_type; /* asym: storage_type, F16 or F32; GRT_UNDEFINED = storage_type */
+    uint32_t reserved;
 } grt_compression_info;
 
 #ifdef __cplusplus

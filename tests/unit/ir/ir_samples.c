@@ -58,7 +58,7 @@ static grt_status ccomp(grt_model *m, const char *name, size_t rank, const int64
         for (size_t i = 0; i < qb; i++) q[i] = (uint8_t)(i * 37u + 11u);
         for (size_t i = 0; i < zb; i++) z[i] = (uint8_t)(0x88u);
         for (size_t i = 0; i < sb; i++) sc[i] = (uint8_t)(i % 2 ? 0x2c : 0x00); /* f16 0.0625 */
-        grt_compression_info ci = {sizeof ci, 0, stype, scale_type, g, sc, sb, NULL, 0};
+        grt_compression_info ci = {sizeof ci, 0, stype, scale_type, g, sc, sb, NULL, 0, 0, 0};
         ci.kind = (stype == GRT_U8 || stype == GRT_U4) ? GRT_COMPRESSION_ASYM : GRT_COMPRESSION_SYM;
         if (ci.kind == GRT_COMPRESSION_ASYM) {
             ci.zero_points = z;

@@ -57,10 +57,10 @@ static void test_compressed(void) {
     uint8_t q8[32] = {0}, q4[16] = {0}, sc[64] = {0}, zp[8] = {0};
     CHECK_OK(grt_model_create("c", &m));
     /* sym i8 per channel: scales [4, 1] f32 */
-    grt_compression_info ci = {sizeof ci, GRT_COMPRESSION_SYM, GRT_I8, GRT_F32, 8, sc, 16, NULL, 0};
+    grt_compression_info ci = {sizeof ci, GRT_COMPRESSION_SYM, GRT_I8, GRT_F32, 8, sc, 16, NULL, 0, 0, 0};
     CHECK_OK(grt_model_add_compressed_constant(m, "w8", GRT_F32, 2, d, q8, 32, &ci, &p));
     /* asym u4 group 4: scales [4, 2] f16 = 16 bytes; zero points [4, 2] u4 = 4 bytes */
-    grt_compression_info ca = {sizeof ca, GRT_COMPRESSION_ASYM, GRT_U4, GRT_F16, 4, sc, 16, zp, 4};
+    grt_compression_info ca = {sizeof ca, GRT_COMPRESSION_ASYM, GRT_U4, GRT_F16, 4, sc, 16, zp, 4, 0, 0};
     CHECK_OK(grt_model_add_compressed_constant(m, "w4", GRT_F16, 2, d, q4, 16, &ca, &p));
     const grt_ir_const *c = m->g.nodes[p.node].cst;
     CHECK(c && c->comp.kind == GRT_COMPRESSION_ASYM && c->comp.group_size == 4 && c->bytes == 16);
@@ -289,7 +289,7 @@ static void test_view_accessors(void) {
     grt_port src;
     CHECK_ST(api.node_input(v, topk, 1, &src), GRT_ERROR_INVALID_ARGUMENT);
     CHECK(api.node_op(v, n) == GRT_OP_UNKNOWN && api.node_name(v, n) == NULL && api.node_input_count(v, n) == 0);
-    grt_compression_info small = {8, 0, 0, 0, 0, NULL, 0, NULL, 0};
+    grt_compression_info small = {8, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0};
     CHECK_ST(api.const_compression(v, 2, &small), GRT_ERROR_INVALID_ARGUMENT);
 
     /* Lifetime: the view (and its constant data) outlives the model; retain/release pair. */
