@@ -51,13 +51,6 @@ typedef struct grt_graph_view grt_graph_view;         /* core-owned, read-only g
 typedef struct grt_compiled_handle grt_compiled_handle; /* plugin-owned compiled model */
 typedef struct grt_request_handle grt_request_handle;   /* plugin-owned infer request */
 
-typedef enum grt_log_level {
-    GRT_LOG_ERROR = 0,
-    GRT_LOG_WARNING = 1,
-    GRT_LOG_INFO = 2,
-    GRT_LOG_DEBUG = 3
-} grt_log_level;
-
 /* ---------------------------------------------------------------------------------------------
  * Probe information. Frozen v1 prefix; appended fields are written only if struct_size allows.
  */

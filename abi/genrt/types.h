@@ -49,6 +49,14 @@ typedef enum grt_status {
     GRT_ERROR_TIMEOUT = 13
 } grt_status;
 
+/* Log levels of the log sink (application API) and of grt_host_api.log (plugins). Append-only. */
+typedef enum grt_log_level {
+    GRT_LOG_ERROR = 0,
+    GRT_LOG_WARNING = 1,
+    GRT_LOG_INFO = 2,
+    GRT_LOG_DEBUG = 3
+} grt_log_level;
+
 /* ---------------------------------------------------------------------------------------------
  * Element types. Sub-byte types (I4/U4) pack two values per byte, the element with the lower
  * index in the low nibble. Append-only.

@@ -8,12 +8,13 @@
  * (ADDER, ADDEROLD with a truncated table, ADDERNEW with a larger one) are available devices and
  * run a model correctly; the broken ones (wrong ABI major, failing init, missing
  * grt_plugin_init, probe score 0) are listed by grt_core_skipped_plugins with a reason naming the
- * cause; the core never calls a slot past a table's struct_size; properties reach the plugin; an
- * unsupported op is reported; and a compiled model keeps its plugin loaded after the core is
- * destroyed. Prints "ok"/"FAIL" lines; exit status 1 if any check failed.
+ * cause and are logged through the grt_set_log_callback sink with the same reason; the core
+ * never calls a slot past a table's struct_size; properties reach the plugin; an unsupported op
+ * is reported; and a compiled model keeps its plugin loaded after the core is destroyed. Prints "ok"/"FAIL" lines; exit status 1 if any check failed.
  * Threading: single-threaded. Ownership: everything created is destroyed before exit.
  */
 #include <genrt/genrt.h>
+#include <genrt/plugin.h> /* grt_log_level */
 
 #include <math.h>
 #include <stdarg.h>
@@ -22,6 +23,35 @@
 #include <string.h>
 
 static int g_tests, g_errors;
+
+/* Log messages received through grt_set_log_callback (level, component and text). */
+#define MAX_LOGS 64
+static struct {
+    int level;
+    char component[32];
+    char message[1024];
+} g_logs[MAX_LOGS];
+static int g_n_logs;
+
+static void collect_log(void *user, int level, const char *component, const char *message) {
+    int *calls = user;
+    (*calls)++;
+    if (g_n_logs >= MAX_LOGS)
+        return;
+    g_logs[g_n_logs].level = level;
+    snprintf(g_logs[g_n_logs].component, sizeof g_logs[0].component, "%s", component);
+    snprintf(g_logs[g_n_logs].message, sizeof g_logs[0].message, "%s", message);
+    g_n_logs++;
+}
+
+/* The first logged WARNING from the core that mentions `file` and `cause`, or NULL. */
+static const char *find_log(const char *file, const char *cause) {
+    for (int i = 0; i < g_n_logs; i++)
+        if (g_logs[i].level == GRT_LOG_WARNING && strcmp(g_logs[i].component, "core") == 0 &&
+            strstr(g_logs[i].message, file) && strcasestr(g_logs[i].message, cause))
+            return g_logs[i].message;
+    return NULL;
+}
 
 /* 1 if a shared object whose path contains `name` is mapped into this process (Linux). */
 static int is_mapped(const char *name) {
@@ -165,6 +195,9 @@ static void check_skipped(grt_core *core) {
         check(!has_device(core, k[i].device), "%s is not an available device", k[i].device);
         check(r && strcasestr(r, k[i].cause), "%s is skipped with a reason mentioning \"%s\" "
               "(reason: %s)", k[i].file, k[i].cause, r ? r : "none");
+        check(find_log(k[i].file, k[i].cause) != NULL,
+              "%s: a WARNING from \"core\" mentioning \"%s\" reached the log callback",
+              k[i].file, k[i].cause);
     }
 }
 
@@ -214,12 +247,14 @@ int main(int argc, char **argv) {
     grt_core *core = NULL;
     grt_model *add = NULL;
     grt_compiled_model *kept = NULL;
+    int log_calls = 0;
 
     if (argc != 2) {
         fprintf(stderr, "usage: genrt_abi_core_fixtures FIXTURE_DIR\n");
         return 2;
     }
     setenv("GENRT_PLUGIN_PATH", argv[1], 1);
+    grt_set_log_callback(collect_log, &log_calls);
     if (!check(grt_core_create(NULL, &core) == GRT_OK, "grt_core_create with GENRT_PLUGIN_PATH=%s",
                argv[1]))
         goto done;
@@ -235,6 +270,8 @@ int main(int argc, char **argv) {
             run_add(cm, working[i]);
         grt_compiled_model_destroy(cm);
     }
+    check(log_calls > 0 && log_calls == g_n_logs, "the log callback got %d messages with its "
+          "user pointer", log_calls);
     check_skipped(core);
     check_properties(core, add);
     check_unsupported(core);
@@ -256,6 +293,7 @@ int main(int argc, char **argv) {
            is_mapped("libgenrt_fixture_new.so") == 1 ? "is still mapped (not unloaded)"
                                                      : "was unloaded");
 done:
+    grt_set_log_callback(NULL, NULL);
     grt_compiled_model_destroy(kept);
     grt_model_destroy(add);
     grt_core_destroy(core);

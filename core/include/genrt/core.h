@@ -22,11 +22,16 @@ extern "C" {
 
 typedef struct grt_compiled_model grt_compiled_model;
 
-/* New core. config_path may be NULL, or a JSON file of per-device properties:
+/* New core; *out is caller-owned (grt_core_destroy). config_path may be NULL, or a JSON file of
+ * per-device properties:
  *   { "CPU": { "INFERENCE_NUM_THREADS": 2, "PERFORMANCE_HINT": "LATENCY" } }
- * Errors: IO/FORMAT (config file), NOT_FOUND/INVALID_ARGUMENT (device or property in it). */
+ * Finding no plugin, or only plugins that fail to load, is not an error: they are listed by
+ * grt_core_skipped_plugins and each is logged (GRT_LOG_WARNING, component "core") with its reason.
+ * Errors: NOT_FOUND/IO/FORMAT (config file), NOT_FOUND/INVALID_ARGUMENT (device or property in
+ * it). */
 GRT_EXPORT grt_status grt_core_create(const char *config_path, grt_core **out);
-/* NULL is a no-op. Compiled models created from the core stay valid after it is destroyed. */
+/* NULL is a no-op. Compiled models created from the core (and their infer requests) stay valid
+ * after it is destroyed; they keep their plugin loaded. */
 GRT_EXPORT void grt_core_destroy(grt_core *core);
 
 /* Available device names. *names is a borrowed array of *count strings valid while the core
@@ -53,19 +58,23 @@ GRT_EXPORT grt_status grt_core_set_property(grt_core *core, const char *device, 
 GRT_EXPORT grt_status grt_core_set_property_str(grt_core *core, const char *device,
                                                 const char *key, const char *value);
 
-/* The properties of a device. *infos is a borrowed array valid while the core lives. */
+/* The properties of a device. *infos is a borrowed array valid while the core lives.
+ * Errors: NOT_FOUND (device). */
 GRT_EXPORT grt_status grt_core_supported_properties(grt_core *core, const char *device,
                                                     const grt_property_info **infos,
                                                     size_t *count);
 
 /* Which nodes of `model` the device supports: supported[node_count] (caller-allocated, node ids
- * as in the builder) gets 1/0. */
+ * as in the builder) gets 1/0. Errors: NOT_FOUND (device), NOT_SUPPORTED (the device's plugin
+ * does not implement query_model), SHAPE (the model fails validation). */
 GRT_EXPORT grt_status grt_core_query_model(grt_core *core, const grt_model *model,
                                            const char *device, uint8_t *supported);
 
 /* Compiles `model` for `device` with extra properties props[n_props] (on top of those set on the
- * core). Errors: NOT_FOUND (device), INVALID_ARGUMENT (property), NOT_SUPPORTED (an op the
- * device cannot run: the message names the node), DEVICE. */
+ * core). *out is caller-owned (grt_compiled_model_destroy); the model may be changed or
+ * destroyed afterwards. Errors: NOT_FOUND (device), INVALID_ARGUMENT (property), SHAPE (the model
+ * fails validation), NOT_SUPPORTED (an op the device cannot run: the message names the node),
+ * DEVICE. */
 GRT_EXPORT grt_status grt_core_compile_model(grt_core *core, const grt_model *model,
                                              const char *device, const grt_property *props,
                                              size_t n_props, grt_compiled_model **out);

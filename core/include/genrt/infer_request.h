@@ -25,7 +25,7 @@ typedef struct grt_state grt_state;
 GRT_EXPORT void grt_infer_request_destroy(grt_infer_request *rq);
 
 /* Binds input `index` / the input called `name`. Type must match; shape must be compatible.
- * Errors: INVALID_ARGUMENT/NOT_FOUND (index or name), SHAPE (type or shape mismatch). */
+ * Errors: INVALID_ARGUMENT/NOT_FOUND (index or name), SHAPE (type or shape mismatch), BUSY. */
 GRT_EXPORT grt_status grt_infer_request_set_input(grt_infer_request *rq, size_t index,
                                                   grt_tensor *tensor);
 GRT_EXPORT grt_status grt_infer_request_set_tensor(grt_infer_request *rq, const char *name,
@@ -38,10 +38,11 @@ GRT_EXPORT grt_status grt_infer_request_get_output(grt_infer_request *rq, size_t
 GRT_EXPORT grt_status grt_infer_request_get_tensor(grt_infer_request *rq, const char *name,
                                                    grt_tensor **out);
 
-/* Runs synchronously. Errors: INVALID_ARGUMENT (an input is unbound), SHAPE, DEVICE. */
+/* Runs synchronously. Errors: INVALID_ARGUMENT (an input is unbound), SHAPE, DEVICE, BUSY. */
 GRT_EXPORT grt_status grt_infer_request_infer(grt_infer_request *rq);
 
-/* Starts an infer and returns at once; grt_infer_request_wait returns its status. */
+/* Starts an infer and returns at once; grt_infer_request_wait returns its status (the errors of
+ * grt_infer_request_infer). Errors here: BUSY (one is already running). */
 GRT_EXPORT grt_status grt_infer_request_start_async(grt_infer_request *rq);
 /* Waits for the async infer started last (GRT_OK at once if none is running).
  * timeout_ms < 0 waits forever; GRT_ERROR_TIMEOUT if it is still running after timeout_ms. */
@@ -49,19 +50,23 @@ GRT_EXPORT grt_status grt_infer_request_wait(grt_infer_request *rq, int64_t time
 
 /* State variables. */
 GRT_EXPORT size_t grt_infer_request_state_count(grt_infer_request *rq);
-/* Borrowed state object valid while the request lives. */
+/* Borrowed state object valid while the request lives. Errors: INVALID_ARGUMENT (index). */
 GRT_EXPORT grt_status grt_infer_request_state(grt_infer_request *rq, size_t index,
                                               grt_state **out);
-/* Resets every state variable (a new conversation). */
+/* Resets every state variable (a new conversation). Errors: as grt_state_reset. */
 GRT_EXPORT grt_status grt_infer_request_reset_state(grt_infer_request *rq);
 
 /* Variable id (borrowed, valid while the request lives). */
 GRT_EXPORT const char *grt_state_name(const grt_state *state);
 /* Copy of the current value: a new caller-owned tensor (destroy with grt_tensor_destroy). */
 GRT_EXPORT grt_status grt_state_get(grt_state *state, grt_tensor **out);
-/* Replaces the value (copied). */
+/* Replaces the value (copied; the caller keeps `value`). */
 GRT_EXPORT grt_status grt_state_set(grt_state *state, const grt_tensor *value);
+/* Sets the value back to the variable's initial value. */
 GRT_EXPORT grt_status grt_state_reset(grt_state *state);
+/* The three state calls: Errors: BUSY (an async infer is running), NOT_SUPPORTED (the device's
+ * plugin has no such slot), SHAPE/DEVICE (reported by the plugin, e.g. a value of the wrong
+ * type or shape). */
 
 #ifdef __cplusplus
 }

@@ -18,12 +18,14 @@ extern "C" {
 
 typedef struct grt_tensor grt_tensor;
 
-/* New tensor owning zero-filled memory of the dense size. dims[rank] must all be >= 0.
+/* New tensor owning zero-filled memory of the dense size; *out is caller-owned
+ * (grt_tensor_destroy). dims[rank] must all be >= 0 (copied).
  * Errors: INVALID_ARGUMENT (bad type/rank/dims, size overflow), OUT_OF_MEMORY. */
 GRT_EXPORT grt_status grt_tensor_create(grt_element_type type, size_t rank, const int64_t *dims,
                                         grt_tensor **out);
 
-/* New tensor over user memory (no copy). strides: byte strides, or NULL for dense row-major.
+/* New tensor over user memory (no copy); *out is caller-owned (grt_tensor_destroy), `data` stays
+ * the user's. dims and strides are copied; strides: byte strides, or NULL for dense row-major.
  * byte_size: bytes addressable from data; must cover every element.
  * Errors: INVALID_ARGUMENT (NULL data with non-zero size, strides out of range, size too small). */
 GRT_EXPORT grt_status grt_tensor_wrap(grt_element_type type, size_t rank, const int64_t *dims,

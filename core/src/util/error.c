@@ -1,6 +1,7 @@
 /* util/error.c - last-error slot, log sink, status names, element type helpers, version. */
 #include "error.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,11 @@
 #define GRT_ERROR_MAX 1024
 
 static _Thread_local char g_last_error[GRT_ERROR_MAX];
+/* The log sink: written by grt_set_log_callback, read by logging threads (a mutex keeps the
+ * function/user pair consistent and lets the setter know no thread still uses the old one). */
 static grt_log_fn g_log_fn;
 static void *g_log_user;
+static pthread_mutex_t g_log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *grt_status_str(grt_status status) {
     switch (status) {
@@ -69,6 +73,10 @@ grt_status grt_error_wrap(grt_status status, const char *fmt, ...) {
     return status;
 }
 
+grt_status grt_set_last_error(grt_status status, const char *message) {
+    return grt_host_set_error(status, message);
+}
+
 grt_status grt_host_set_error(grt_status status, const char *message) {
     snprintf(g_last_error, sizeof g_last_error, "%s", message ? message : "");
     return status;
@@ -84,10 +92,13 @@ static int env_log_level(void) {
 }
 
 void grt_host_log(grt_log_level level, const char *component, const char *message) {
+    pthread_mutex_lock(&g_log_lock);
     if (g_log_fn) {
         g_log_fn(g_log_user, (int)level, component ? component : "genrt", message ? message : "");
+        pthread_mutex_unlock(&g_log_lock);
         return;
     }
+    pthread_mutex_unlock(&g_log_lock);
     if ((int)level <= env_log_level()) {
         static const char *names[] = {"error", "warning", "info", "debug"};
         fprintf(stderr, "[genrt %s] %s: %s\n", names[level & 3], component ? component : "genrt",
@@ -105,8 +116,10 @@ void grt_log(grt_log_level level, const char *component, const char *fmt, ...) {
 }
 
 void grt_set_log_callback(grt_log_fn fn, void *user) {
+    pthread_mutex_lock(&g_log_lock);
     g_log_fn = fn;
     g_log_user = user;
+    pthread_mutex_unlock(&g_log_lock);
 }
 
 const grt_version *grt_get_version(void) {
