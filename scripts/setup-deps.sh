@@ -10,6 +10,7 @@ PACKAGES=(
     libhwloc-dev                                          # CPU topology (threads, pinning)
     ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd   # GPU plugin (OpenCL; PoCL for tests)
     clang libclang-rt-14-dev                              # libFuzzer targets, sanitizer runtimes
+    python3                                               # tests/unit/gguf/check_gguf_layout.py
 )
 
 missing=()

@@ -80,11 +80,32 @@ static int put_edit(const char *name, const uint8_t *orig, size_t n, const char 
     return rc;
 }
 
+/* The MLP with metadata of every type (string arrays and a binary string go to the blob). */
+static grt_status meta_sample(grt_model **out) {
+    static const char *const toks[] = {"<unk>", "<s>", "</s>", "\xe2\x96\x81\x61", "", "<0xFF>"};
+    static const size_t lens[] = {5, 3, 4, 4, 0, 6};
+    static const int64_t types[] = {2, 3, 3, 1, 1, 6};
+    static const double scores[] = {0.0, -1.5, -2.25, -3.0, -4.0, -5.0};
+    grt_meta_value v[6];
+    static const char *const keys[] = {"general.architecture", "llama.context_length", "tokenizer.ggml.tokens",
+                                       "tokenizer.ggml.token_type", "tokenizer.ggml.scores", "binary"};
+    grt_status st = ir_sample_mlp(out);
+    memset(v, 0, sizeof v);
+    v[0].type = GRT_META_STRING, v[0].u.str.data = "llama", v[0].u.str.len = 5;
+    v[1].type = GRT_META_INT, v[1].u.i = 2048;
+    v[2].type = GRT_META_STRING_ARRAY, v[2].u.strs.data = toks, v[2].u.strs.lens = lens, v[2].u.strs.count = 6;
+    v[3].type = GRT_META_INT_ARRAY, v[3].u.ints.data = types, v[3].u.ints.count = 6;
+    v[4].type = GRT_META_FLOAT_ARRAY, v[4].u.floats.data = scores, v[4].u.floats.count = 6;
+    v[5].type = GRT_META_STRING, v[5].u.str.data = "a\0\xff", v[5].u.str.len = 3;
+    for (int i = 0; st == GRT_OK && i < 6; i++) st = grt_model_set_meta(*out, keys[i], &v[i]);
+    return st;
+}
+
 int main(int argc, char **argv) {
-    grt_model *mlp = NULL, *blk = NULL;
-    uint8_t *a = NULL, *b = NULL;
-    size_t na = 0, nb = 0;
-    char pa[4096], pb[4096];
+    grt_model *mlp = NULL, *blk = NULL, *meta = NULL;
+    uint8_t *a = NULL, *b = NULL, *mt = NULL;
+    size_t na = 0, nb = 0, nm = 0;
+    char pa[4096], pb[4096], pm[4096];
     int rc = 1;
     if (argc != 2) {
         fprintf(stderr, "usage: gen_ir_corpus <out-dir>\n");
@@ -97,12 +118,14 @@ int main(int argc, char **argv) {
     }
     snprintf(pa, sizeof pa, "%s/valid_mlp.genrtir", g_dir);
     snprintf(pb, sizeof pb, "%s/valid_block.genrtir", g_dir);
+    snprintf(pm, sizeof pm, "%s/valid_meta.genrtir", g_dir);
     if (ir_sample_mlp(&mlp) != GRT_OK || ir_sample_block(&blk) != GRT_OK || grt_model_save(mlp, pa) != GRT_OK ||
-        grt_model_save(blk, pb) != GRT_OK) {
+        grt_model_save(blk, pb) != GRT_OK ||
+        meta_sample(&meta) != GRT_OK || grt_model_save(meta, pm) != GRT_OK) {
         fprintf(stderr, "building samples failed: %s\n", grt_last_error());
         goto done;
     }
-    if (!(a = slurp(pa, &na)) || !(b = slurp(pb, &nb))) goto done;
+    if (!(a = slurp(pa, &na)) || !(b = slurp(pb, &nb)) || !(mt = slurp(pm, &nm))) goto done;
     int err = 0;
     /* Truncations and flips of the small model. */
     err |= put_file("trunc_header", a, 40);
@@ -140,11 +163,18 @@ int main(int argc, char **argv) {
     err |= put_edit("block_group", b, nb, "\"group_size\":16", "\"group_size\":5");
     err |= put_edit("block_perm", b, nb, "[0,2,1,3]", "[0,2,2,3]");
     err |= put_file("block_trunc_half", b, nb / 2);
+    /* Edits of the metadata section. */
+    err |= put_edit("meta_count", mt, nm, "\"count\":6", "\"count\":7");
+    err |= put_edit("meta_dup_key", mt, nm, "\"key\":\"binary\"", "\"key\":\"llama.context_length\"");
+    err |= put_edit("meta_bad_type", mt, nm, "\"type\":\"strings\"", "\"type\":\"strinks\"");
+    err |= put_edit("meta_span", mt, nm, "\"offsets\":{\"offset\":", "\"offsets\":{\"offset\":\"9223372036854775807\",\"x\":");
     rc = err ? 1 : 0;
     printf("corpus written to %s\n", g_dir);
 done:
     free(a);
     free(b);
+    free(mt);
+    grt_model_destroy(meta);
     grt_model_destroy(mlp);
     grt_model_destroy(blk);
     return rc;

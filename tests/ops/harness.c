@@ -313,6 +313,13 @@ grt_port ot_qconst(ot_ctx *c, grt_element_type type, size_t rank, const int64_t 
                    grt_element_type storage, int64_t group, grt_element_type scale_type,
                    ref_tensor *deq)
 {
+    return ot_qconst_zp(c, type, rank, dims, storage, group, scale_type, GRT_UNDEFINED, deq);
+}
+
+grt_port ot_qconst_zp(ot_ctx *c, grt_element_type type, size_t rank, const int64_t *dims,
+                      grt_element_type storage, int64_t group, grt_element_type scale_type,
+                      grt_element_type zp_type, ref_tensor *deq)
+{
     grt_port p = {0, 0};
     char name[32];
     memset(deq, 0, sizeof(*deq));
@@ -336,7 +343,8 @@ grt_port ot_qconst(ot_ctx *c, grt_element_type type, size_t rank, const int64_t 
     ref_tensor s = ot_rand(c, scale_type, rank, sd, 0.5 / half, 1.5 / half);
     ref_tensor z = {0};
     if (asym) /* zero points near the middle of the range */
-        z = ot_rand(c, storage, rank, sd, qhi / 2 - 2, qhi / 2 + 2);
+        z = ot_rand(c, zp_type == GRT_UNDEFINED ? storage : zp_type, rank, sd, qhi / 2 - 2,
+                    qhi / 2 + 2);
     if (!ot_ok(c))
         return p;
     if (ref_tensor_alloc(deq, type, rank, dims) != 0) {
@@ -362,6 +370,7 @@ grt_port ot_qconst(ot_ctx *c, grt_element_type type, size_t rank, const int64_t 
     info.scales_bytes = sb;
     info.zero_points = zbuf;
     info.zero_points_bytes = zb;
+    info.zero_point_type = asym ? zp_type : GRT_UNDEFINED;
     snprintf(name, sizeof(name), "qconst%zu", grt_model_node_count(c->model));
     grt_status st = grt_model_add_compressed_constant(c->model, name, type, rank, dims, qbuf, qb,
                                                       &info, &p);

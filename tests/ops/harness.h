@@ -129,6 +129,11 @@ grt_port ot_const(ot_ctx *c, const ref_tensor *value);
 grt_port ot_qconst(ot_ctx *c, grt_element_type type, size_t rank, const int64_t *dims,
                    grt_element_type storage, int64_t group, grt_element_type scale_type,
                    ref_tensor *deq);
+/* As ot_qconst, with asym zero points of type zp_type: GRT_UNDEFINED (= storage), F16 or F32
+ * (real-valued zero points, as GGUF Q4_1 needs). */
+grt_port ot_qconst_zp(ot_ctx *c, grt_element_type type, size_t rank, const int64_t *dims,
+                      grt_element_type storage, int64_t group, grt_element_type scale_type,
+                      grt_element_type zp_type, ref_tensor *deq);
 /* Adds an op; returns its node id (0 after a failure). */
 uint32_t ot_node(ot_ctx *c, grt_op_type op, size_t n_in, const grt_port *in, size_t n_attr,
                  const grt_attribute *attrs);

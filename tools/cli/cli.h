@@ -27,6 +27,10 @@ typedef struct grt_cli_command {
 extern const grt_cli_command grt_cli_cmd_version;
 extern const grt_cli_command grt_cli_cmd_devices;
 extern const grt_cli_command grt_cli_cmd_demo;
+extern const grt_cli_command grt_cli_cmd_generate;
+extern const grt_cli_command grt_cli_cmd_chat;
+extern const grt_cli_command grt_cli_cmd_tokenize;
+extern const grt_cli_command grt_cli_cmd_convert;
 
 /* Prints "genrt <what>: <status name>: <grt_last_error()>" to stderr and returns
  * GRT_CLI_EXIT_FAIL. */

@@ -14,8 +14,12 @@
 #include <string.h>
 
 static const grt_cli_command *const g_commands[] = {
+    &grt_cli_cmd_chat,
+    &grt_cli_cmd_convert,
     &grt_cli_cmd_devices,
     &grt_cli_cmd_demo,
+    &grt_cli_cmd_generate,
+    &grt_cli_cmd_tokenize,
     &grt_cli_cmd_version,
 };
 #define N_COMMANDS (sizeof g_commands / sizeof g_commands[0])

@@ -23,7 +23,26 @@
  *   blk.<l>.attn_output.weight [dim, Hq*hd]
  *   blk.<l>.ffn_gate.weight / ffn_up.weight [hidden, dim]  blk.<l>.ffn_down.weight [dim, hidden]
  *   blk.<l>.ffn_up.weight [2*hidden, dim] holding gate then up  (fused_gate_up, Phi-3)
+ *   blk.<l>.attn_qkv.bias [(Hq+2Hkv)*hd]             (fused_qkv with qkv_bias)
  * output.weight is not requested when tied_embeddings is set (token_embd.weight is used).
+ * The callback must name the constant it adds exactly `name` (the GGUF writer relies on it). The
+ * builder checks the shape of the port it gets; a weight whose (logical) type is not f32 is fed
+ * through a Convert to f32, since every op of the graph computes in f32: give compressed weights
+ * the logical type f32 so that MatMul/Gather read them compressed.
+ *
+ * Node names: blk.<l>.attn_norm, attn_q/k/v (MatMul, or Slice of attn_qkv), attn_q.rope,
+ * attn_q_norm, attn (SDPA), attn_output, ffn_norm, ffn_gate/up/down, ...; token_embd (Gather),
+ * output_norm, output (lm head MatMul). State ReadValue nodes are named by their variable id.
+ *
+ * Metadata stored by grt_llm_build (A = cfg->arch): general.architecture = A (string);
+ * ints A.context_length, A.embedding_length, A.block_count, A.feed_forward_length,
+ * A.attention.head_count, A.attention.head_count_kv, A.attention.key_length,
+ * A.attention.value_length, A.rope.dimension_count, A.vocab_size; floats
+ * A.attention.layer_norm_rms_epsilon, A.rope.freq_base; with rope scaling A.rope.scaling.type
+ * ("linear" / "llama3"), A.rope.scaling.factor, A.rope.scaling.original_context_length and (llama3)
+ * genrt.llm.rope_low_freq_factor / genrt.llm.rope_high_freq_factor; ints genrt.llm.rope_mode,
+ * genrt.llm.tied_embeddings, genrt.llm.qkv_bias, genrt.llm.qk_norm, genrt.llm.fused_qkv,
+ * genrt.llm.fused_gate_up. Frontends add general.name, tokenizer.* etc. themselves.
  *
  * Ownership: the builder adds nodes to `model` (caller-owned). Not thread-safe per model.
  */

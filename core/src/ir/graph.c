@@ -266,7 +266,11 @@ static grt_status check_compression(const char *name, grt_element_type type, con
                          ci->scales_bytes, sb);
     if ((st = check_span(name, "scales", blob, ci->scales, sb)) != GRT_OK) return st;
     if (ci->kind == GRT_COMPRESSION_ASYM) {
-        size_t zb = grt_element_bytes((grt_element_type)ci->storage_type, groups, &ok);
+        uint32_t zt = ci->zero_point_type == GRT_UNDEFINED ? ci->storage_type : ci->zero_point_type;
+        if (zt != ci->storage_type && zt != GRT_F16 && zt != GRT_F32)
+            return grt_error(GRT_ERROR_INVALID_ARGUMENT, "constant '%s': zero point type must be the storage type, f16 or f32",
+                             name);
+        size_t zb = grt_element_bytes((grt_element_type)zt, groups, &ok);
         if (!ok || zb != ci->zero_points_bytes)
             return grt_error(GRT_ERROR_INVALID_ARGUMENT, "constant '%s': zero points have %zu bytes, expected %zu", name,
                              ci->zero_points_bytes, zb);
@@ -317,7 +321,12 @@ grt_status grt_ir_graph_add_constant(grt_ir_graph *g, const char *name, grt_elem
     if (comp && comp->kind != GRT_COMPRESSION_NONE) {
         n.cst->comp = *comp;
         n.cst->comp.struct_size = sizeof n.cst->comp;
-        if (comp->kind == GRT_COMPRESSION_SYM) n.cst->comp.zero_points = NULL;
+        if (comp->kind == GRT_COMPRESSION_SYM) {
+            n.cst->comp.zero_points = NULL;
+            n.cst->comp.zero_point_type = GRT_UNDEFINED;
+        } else if (comp->zero_point_type == GRT_UNDEFINED) {
+            n.cst->comp.zero_point_type = comp->storage_type; /* normalized: always explicit for asym */
+        }
     }
     n.op = GRT_OP_CONSTANT;
     n.n_outputs = 1;

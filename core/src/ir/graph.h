@@ -20,6 +20,7 @@
 #include <genrt/model.h>
 #include <genrt/plugin.h>
 
+#include "ir/metadata.h"
 #include "ir/weights.h"
 
 #define GRT_IR_MAX_OUTPUTS 2
@@ -65,6 +66,7 @@ typedef struct grt_ir_graph {
 
 struct grt_model {
     grt_ir_graph g;
+    grt_ir_meta meta; /* metadata table (all-zero = empty); not part of snapshots */
 };
 
 struct grt_graph_view {

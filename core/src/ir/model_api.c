@@ -32,6 +32,7 @@ GRT_EXPORT grt_status grt_model_create(const char *name, grt_model **out) {
 GRT_EXPORT void grt_model_destroy(grt_model *model) {
     if (!model) return;
     grt_ir_graph_free(&model->g);
+    grt_ir_meta_free(&model->meta);
     free(model);
 }
 

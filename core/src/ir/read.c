@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "frontends/hf.h"
+#include "frontends/llama2c.h"
+#include "frontends/gguf.h"
 #include "ir/serialize_format.h"
 #include "util/error.h"
 
@@ -30,6 +33,9 @@ static grt_status ir_load(grt_core *core, const char *path, grt_model **out) {
 /* The format table. Frontends add their entry here (most specific probes first). */
 static const grt_model_format k_formats[] = {
     {"GenRT IR", ir_probe, ir_load},
+    {"GGUF", grt_gguf_probe, grt_gguf_load},
+    {"Hugging Face folder", grt_hf_probe, grt_hf_load}, /* directories with config.json */
+    {"llama2.c", grt_llama2c_probe, grt_llama2c_load}, /* no magic: keep it last */
 };
 
 GRT_EXPORT grt_status grt_model_read(grt_core *core, const char *path, grt_model **out) {

@@ -21,6 +21,7 @@
 #include "ir/graph.h"
 #include "ir/opset.h"
 #include "ir/serialize_format.h"
+#include "ir/serialize_meta.h"
 #include "util/error.h"
 
 #define MAX_JSON_ATTRS 64
@@ -228,6 +229,12 @@ static grt_status parse_compression(loader *L, const cJSON *c, grt_compression_i
     if (ci->kind == GRT_COMPRESSION_ASYM &&
         (st = parse_span(L, item(c, "zero_points"), "zero_points", &ci->zero_points, &ci->zero_points_bytes)) != GRT_OK)
         return st;
+    /* zero_point_type (asym only): absent in older files = the storage type. */
+    ci->zero_point_type = ci->kind == GRT_COMPRESSION_ASYM ? ci->storage_type : GRT_UNDEFINED;
+    if (ci->kind == GRT_COMPRESSION_ASYM && item(c, "zero_point_type")) {
+        if ((st = parse_type(L, c, "zero_point_type", &t)) != GRT_OK) return st;
+        ci->zero_point_type = t;
+    }
     return GRT_OK;
 }
 
@@ -335,6 +342,12 @@ static grt_status parse_root(loader *L, const cJSON *root, uint32_t version) {
     return GRT_OK;
 }
 
+/* The optional "metadata" section (absent in files written before it existed). */
+static grt_status parse_metadata(loader *L, const cJSON *root, grt_model *m) {
+    const cJSON *md = item(root, "metadata");
+    return md ? grt_ir_meta_from_json(L->path, md, L->blob, L->blob_size, &m->meta) : GRT_OK;
+}
+
 grt_status grt_ir_load(const char *path, grt_model **out) {
     grt_status st;
     grt_ir_header h;
@@ -388,11 +401,13 @@ grt_status grt_ir_load(const char *path, grt_model **out) {
     }
     L.g = &m->g;
     if ((st = parse_root(&L, root, h.version)) != GRT_OK) goto done;
+    if ((st = parse_metadata(&L, root, m)) != GRT_OK) goto done;
     *out = m;
     m = NULL;
 done:
     if (m) {
         grt_ir_graph_free(&m->g);
+        grt_ir_meta_free(&m->meta);
         free(m);
     }
     cJSON_Delete(root);

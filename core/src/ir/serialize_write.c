@@ -15,6 +15,7 @@
 #include "ir/graph.h"
 #include "ir/opset.h"
 #include "ir/serialize_format.h"
+#include "ir/serialize_meta.h"
 #include "util/error.h"
 
 static size_t align_up(size_t v) { return (v + (GRT_IR_ALIGN - 1)) & ~(size_t)(GRT_IR_ALIGN - 1); }
@@ -120,7 +121,11 @@ static cJSON *json_node(const grt_ir_node *n, const placement *pl) {
                 !put(c, "scale_type", cJSON_CreateString(grt_element_type_name((grt_element_type)ci->scale_type))) ||
                 !put(c, "group_size", json_int(ci->group_size)) || !put(c, "scales", json_span(pl->scales, ci->scales_bytes)))
                 goto fail;
-            if (ci->kind == GRT_COMPRESSION_ASYM && !put(c, "zero_points", json_span(pl->zp, ci->zero_points_bytes)))
+            if (ci->kind == GRT_COMPRESSION_ASYM &&
+                (!put(c, "zero_points", json_span(pl->zp, ci->zero_points_bytes)) ||
+                 !put(c, "zero_point_type",
+                      cJSON_CreateString(grt_element_type_name((grt_element_type)(
+                          ci->zero_point_type ? ci->zero_point_type : ci->storage_type))))))
                 goto fail;
         }
     }
@@ -146,6 +151,7 @@ static int write_zeros(FILE *f, size_t n) {
 GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
     grt_status st;
     placement *pl = NULL;
+    size_t *moffs = NULL; /* metadata blob parts, 2 per entry */
     cJSON *root = NULL, *nodes;
     char *json = NULL, *tmp = NULL;
     FILE *f = NULL;
@@ -168,6 +174,10 @@ GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
             cur = align_up(cur + c->comp.zero_points_bytes);
         }
     }
+    if (model->meta.count) { /* metadata arrays and binary strings follow the constants */
+        if (!(moffs = calloc(2 * model->meta.count, sizeof *moffs))) goto oom;
+        if ((st = grt_ir_meta_layout(&model->meta, cur, moffs, &cur)) != GRT_OK) goto done;
+    }
     size_t blob_size = cur;
     root = cJSON_CreateObject();
     if (!root || !put(root, "format", cJSON_CreateString(GRT_IR_FORMAT_NAME)) ||
@@ -176,6 +186,7 @@ GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
         goto oom;
     for (uint32_t i = 0; i < g->n_nodes; i++)
         if (!put(nodes, NULL, json_node(&g->nodes[i], &pl[i]))) goto oom;
+    if (model->meta.count && !put(root, "metadata", grt_ir_meta_to_json(&model->meta, moffs))) goto oom;
     json = cJSON_PrintUnformatted(root);
     if (!json) goto oom;
     size_t json_size = strlen(json);
@@ -223,6 +234,7 @@ GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
             pos = offs[k] + lens[k];
         }
     }
+    if (model->meta.count && !grt_ir_meta_write_blob(&model->meta, moffs, f, &pos)) goto io;
     if (!write_zeros(f, blob_size - pos)) goto io;
     if (fflush(f) != 0 || ferror(f)) goto io;
     if (fclose(f) != 0) {
@@ -250,5 +262,6 @@ done:
     cJSON_free(json);
     cJSON_Delete(root);
     free(pl);
+    free(moffs);
     return st;
 }

@@ -375,6 +375,49 @@ static grt_status plan_ops(cpu_plan *p)
     return GRT_OK;
 }
 
+/* Marks the variables whose Assign takes Concat(ReadValue, new) along axis 2 of a rank-4 value
+ * as in-place appends (see cpu_variable.append). */
+static void plan_appends(cpu_plan *p)
+{
+    for (uint32_t k = 0; k < p->n_vars; k++) {
+        cpu_variable *var = &p->vars[k];
+        const cpu_value_info *cv = &p->values[var->assign_val];
+        uint32_t c = cv->producer;
+        cpu_node_plan *cn = &p->nodes[c];
+        grt_attr_value axis;
+        if (cn->op != GRT_OP_CONCAT || cn->n_in != 2 || cn->n_out != 1 || cv->pshape.rank != 4 ||
+            cpu_type_bits(var->type) % 8 != 0 || cpu_type_bits(var->type) == 0 || cn->var >= 0)
+            continue;
+        if (p->host->node_attr(p->g, c, "axis", &axis) != GRT_OK || axis.type != GRT_ATTR_INT ||
+            (axis.u.i != 2 && axis.u.i != -2))
+            continue;
+        uint32_t past = p->in_vals[cn->in_first];
+        const cpu_value_info *pv = &p->values[past];
+        if (pv->kind != CPU_VAL_STATE || p->nodes[pv->producer].op != GRT_OP_READ_VALUE ||
+            p->nodes[pv->producer].var != (int32_t)k || p->in_vals[cn->in_first + 1] == past)
+            continue;
+        /* Consumers: the ReadValue feeds only the Concat; the Concat feeds kernels and its own
+         * Assign only (a Result, another Assign or a ReadValue init would need dense memory). */
+        int ok = 1;
+        for (uint32_t i = 0; ok && i < p->n_nodes; i++) {
+            const cpu_node_plan *np = &p->nodes[i];
+            for (uint32_t j = 0; ok && j < np->n_in; j++) {
+                uint32_t v = p->in_vals[np->in_first + j];
+                if (v == past && i != c)
+                    ok = 0;
+                if (v == var->assign_val && is_plan_op(np->op) && i != var->assign_node)
+                    ok = 0;
+            }
+        }
+        if (!ok)
+            continue;
+        var->append = 1;
+        var->concat_node = c;
+        cn->var = (int32_t)k;
+        p->values[var->assign_val].kind = CPU_VAL_STATE;
+    }
+}
+
 /* Pass 3: liveness and release lists. */
 static grt_status plan_liveness(cpu_plan *p)
 {
@@ -452,6 +495,7 @@ grt_status cpu_plan_create(const grt_host_api *host, const grt_graph_view *g,
     st = plan_ops(p);
     if (st != GRT_OK)
         goto fail;
+    plan_appends(p);
     st = plan_liveness(p);
     if (st != GRT_OK)
         goto fail;

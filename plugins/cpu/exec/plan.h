@@ -30,7 +30,8 @@ typedef enum cpu_value_kind {
     CPU_VAL_ARENA = 0, /* computed by a kernel into an arena buffer */
     CPU_VAL_INPUT = 1, /* a Parameter: the bound input (borrowed or a dense copy) */
     CPU_VAL_CONST = 2, /* a Constant: graph memory, zero copy */
-    CPU_VAL_STATE = 3  /* a ReadValue: read-only view of the state buffer */
+    CPU_VAL_STATE = 3  /* a ReadValue, or the Concat of an in-place KV append: view of the state
+                        * buffer (not arena memory) */
 } cpu_value_kind;
 
 typedef struct cpu_value_info {
@@ -51,7 +52,8 @@ typedef struct cpu_node_plan {
     uint32_t in_first;  /* inputs: plan->in_vals[in_first .. in_first + n_in) */
     uint32_t out_first; /* outputs: value ids out_first .. out_first + n_out - 1 */
     uint32_t rel_first, n_rel; /* arena values dead after this node: plan->rel_vals[...] */
-    int32_t var;   /* ReadValue/Assign: variable index, else -1 */
+    int32_t var;   /* ReadValue/Assign, and the Concat of an append variable: variable index,
+                    * else -1 */
     int32_t param; /* Parameter: input index, else -1 */
 } cpu_node_plan;
 
@@ -66,9 +68,14 @@ typedef struct cpu_variable {
     uint32_t assign_node;
     uint32_t assign_val;   /* value id the Assign takes */
     int adopt;             /* 1: assign_val's arena buffer can be adopted without a copy */
-    /* Issue 3 hook: a Concat(ReadValue, new) -> Assign pattern will be marked here so the plan
-     * can append `new` into spare capacity of the state buffer instead of recomputing the whole
-     * concatenation (in-place KV cache append). Not built yet. */
+    /* In-place KV cache append (issue 3): the variable is [B, H, S, D] (rank 4) and its Assign
+     * takes Concat(ReadValue, new) along axis 2, the ReadValue's only consumer is that Concat and
+     * the Concat feeds only kernels and that Assign (no Result, other Assign or ReadValue). The state then keeps spare capacity along axis 2 (layout
+     * [B, H, cap, D], exec/state.h), the Concat only writes the new rows and its output is a
+     * strided view of the state buffer (SDPA k/v read it in place; other consumers get a dense
+     * copy), and the Assign is a no-op apart from taking the new length. */
+    int append;
+    uint32_t concat_node;  /* the Concat node (append only) */
 } cpu_variable;
 
 typedef struct cpu_plan {

@@ -22,6 +22,7 @@ struct cpu_request {
     cpu_state *states;  /* [n_vars] */
     cpu_buf_id *assign_tmp; /* [n_vars] scratch for copying Assign values */
     cpu_tensor *tin, *tout; /* [max_in], [max_out] */
+    cpu_buf_id *tmp_in;     /* [max_in] dense copies of strided inputs of the running node */
     grt_shape *sin, *sout;
     int has_output;
 };
@@ -54,10 +55,11 @@ grt_status cpu_request_create(cpu_plan *plan, cpu_request **out)
     rq->assign_tmp = malloc(ns * sizeof(*rq->assign_tmp));
     rq->tin = calloc(mi, sizeof(*rq->tin));
     rq->tout = calloc(mo, sizeof(*rq->tout));
+    rq->tmp_in = malloc(mi * sizeof(*rq->tmp_in));
     rq->sin = calloc(mi, sizeof(*rq->sin));
     rq->sout = calloc(mo, sizeof(*rq->sout));
     if (!rq->inputs || !rq->bound || !rq->dense || !rq->dense_cap || !rq->vals || !rq->buf ||
-        !rq->states || !rq->assign_tmp || !rq->tin || !rq->tout || !rq->sin || !rq->sout) {
+        !rq->states || !rq->assign_tmp || !rq->tin || !rq->tout || !rq->sin || !rq->sout || !rq->tmp_in) {
         cpu_request_destroy(rq);
         return cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory");
     }
@@ -93,6 +95,7 @@ void cpu_request_destroy(cpu_request *rq)
     free(rq->assign_tmp);
     free(rq->tin);
     free(rq->tout);
+    free(rq->tmp_in);
     free(rq->sin);
     free(rq->sout);
     free(rq);
@@ -146,6 +149,7 @@ static grt_status bind_parameter(cpu_request *rq, uint32_t index, cpu_tensor *t)
     t->shape = d->shape;
     t->bytes = bytes;
     t->comp = NULL;
+    memset(t->strides, 0, sizeof(t->strides));
     if (cpu_desc_is_dense(d) || bytes == 0) {
         t->data = d->data;
         return GRT_OK;
@@ -199,17 +203,67 @@ static void release_values(cpu_request *rq, const cpu_node_plan *np)
     }
 }
 
-/* A compute node: output shapes, arena buffers, kernel call. */
-static grt_status run_kernel(cpu_request *rq, uint32_t node)
+/* Replaces strided view *t by a dense copy in a new arena buffer (*id, released by the caller). */
+static grt_status densify(cpu_request *rq, uint32_t node, cpu_tensor *t, cpu_buf_id *id)
+{
+    int ok = 0;
+    size_t es = cpu_type_bits(t->type) / 8;
+    size_t bytes = cpu_dense_bytes(t->type, &t->shape, &ok);
+    if (!ok || cpu_arena_acquire(&rq->arena, bytes, id) != 0)
+        return cpu_plan_node_error(rq->plan, node, GRT_ERROR_OUT_OF_MEMORY,
+                                   "cannot allocate %zu bytes for a dense copy of a state view", bytes);
+    uint8_t *dst = cpu_arena_data(&rq->arena, *id);
+    const uint8_t *src = t->data;
+    uint32_t r = t->shape.rank;
+    size_t numel = cpu_shape_numel(&t->shape, &ok), row = r ? (size_t)t->shape.dims[r - 1] : 1;
+    int64_t idx[GRT_MAX_RANK] = {0};
+    for (size_t done = 0; row && done < numel; done += row) {
+        int64_t off = 0;
+        for (uint32_t d = 0; d + 1 < r; d++)
+            off += idx[d] * t->strides[d];
+        if (r == 0 || t->strides[r - 1] == 1) {
+            memcpy(dst + done * es, src + (size_t)off * es, row * es);
+        } else {
+            for (size_t c = 0; c < row; c++)
+                memcpy(dst + (done + c) * es, src + (size_t)(off + (int64_t)c * t->strides[r - 1]) * es, es);
+        }
+        for (int d = (int)r - 2; d >= 0; d--) { /* next row index */
+            if (++idx[d] < t->shape.dims[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    t->data = dst;
+    t->bytes = bytes;
+    memset(t->strides, 0, sizeof(t->strides));
+    return GRT_OK;
+}
+
+/* Concat of an in-place append variable: writes the new rows into the state buffer; the output
+ * is a view of it (see cpu_variable.append). */
+static grt_status run_append(cpu_request *rq, uint32_t node)
+{
+    const cpu_plan *p = rq->plan;
+    const cpu_node_plan *np = &p->nodes[node];
+    cpu_tensor nw = rq->vals[p->in_vals[np->in_first + 1]];
+    cpu_buf_id tmp = -1;
+    grt_status st = GRT_OK;
+    if (cpu_tensor_is_strided(&nw))
+        st = densify(rq, node, &nw, &tmp);
+    if (st == GRT_OK) /* errors name the variable */
+        st = cpu_state_append(p->host, &rq->states[np->var], &nw, &rq->vals[np->out_first]);
+    cpu_arena_release(&rq->arena, tmp);
+    return st;
+}
+
+/* Output shapes, arena buffers and the kernel call of a compute node whose inputs are in rq->tin
+ * (their shapes in rq->sin). */
+static grt_status call_kernel(cpu_request *rq, uint32_t node)
 {
     const cpu_plan *p = rq->plan;
     const cpu_node_plan *np = &p->nodes[node];
     int ok = 0;
     char sb[96];
-    for (uint32_t k = 0; k < np->n_in; k++) {
-        rq->tin[k] = rq->vals[p->in_vals[np->in_first + k]];
-        rq->sin[k] = rq->tin[k].shape;
-    }
     grt_status st = p->host->infer_shapes(p->g, node, rq->sin, rq->sout);
     if (st != GRT_OK)
         return st; /* the host named the node */
@@ -228,10 +282,33 @@ static grt_status run_kernel(cpu_request *rq, uint32_t node)
         t->data = cpu_arena_data(&rq->arena, rq->buf[v]);
         t->bytes = bytes;
         t->comp = NULL;
+        memset(t->strides, 0, sizeof(t->strides));
         rq->tout[o] = *t;
     }
     cpu_kernel_ctx ctx = {p->host, p->g, node, p->pool};
     return np->fn(&ctx, rq->tin, np->n_in, rq->tout, np->n_out);
+}
+
+/* A compute node. Strided inputs (state views) are given as dense copies except to the kernels
+ * that read them in place (SDPA k and v). */
+static grt_status run_kernel(cpu_request *rq, uint32_t node)
+{
+    const cpu_plan *p = rq->plan;
+    const cpu_node_plan *np = &p->nodes[node];
+    grt_status st = GRT_OK;
+    for (uint32_t k = 0; k < np->n_in; k++) {
+        rq->tin[k] = rq->vals[p->in_vals[np->in_first + k]];
+        rq->sin[k] = rq->tin[k].shape;
+        rq->tmp_in[k] = -1;
+        if (st == GRT_OK && cpu_tensor_is_strided(&rq->tin[k]) &&
+            !(np->op == GRT_OP_SDPA && (k == 1 || k == 2)))
+            st = densify(rq, node, &rq->tin[k], &rq->tmp_in[k]);
+    }
+    if (st == GRT_OK)
+        st = call_kernel(rq, node);
+    for (uint32_t k = 0; k < np->n_in; k++)
+        cpu_arena_release(&rq->arena, rq->tmp_in[k]);
+    return st;
 }
 
 /* End of infer: every variable takes its Assign'd value. Copies needed (the value is a constant,
@@ -255,7 +332,8 @@ static grt_status commit_states(cpu_request *rq)
     for (uint32_t k = 0; k < p->n_vars && st == GRT_OK; k++) {
         const cpu_variable *var = &p->vars[k];
         const cpu_tensor *t = &rq->vals[var->assign_val];
-        if (var->adopt || (t->data == rq->states[k].data && t->bytes == rq->states[k].bytes))
+        if (var->append || var->adopt ||
+            (t->data == rq->states[k].data && t->bytes == rq->states[k].bytes))
             continue;
         if (cpu_arena_acquire(&rq->arena, t->bytes, &rq->assign_tmp[k]) != 0) {
             st = cpu_plan_node_error(p, var->assign_node, GRT_ERROR_OUT_OF_MEMORY,
@@ -274,6 +352,10 @@ static grt_status commit_states(cpu_request *rq)
     for (uint32_t k = 0; k < p->n_vars; k++) {
         const cpu_variable *var = &p->vars[k];
         const cpu_tensor *t = &rq->vals[var->assign_val];
+        if (var->append) {
+            cpu_state_commit_append(&rq->states[k]); /* the new rows are already in place */
+            continue;
+        }
         cpu_buf_id id = var->adopt ? rq->buf[var->assign_val] : rq->assign_tmp[k];
         if (id < 0)
             continue; /* Assign(ReadValue): unchanged */
@@ -317,7 +399,7 @@ grt_status cpu_request_infer(cpu_request *rq)
             break;
         }
         default:
-            st = run_kernel(rq, i);
+            st = np->var >= 0 ? run_append(rq, i) : run_kernel(rq, i);
             break;
         }
         release_values(rq, np);
@@ -389,8 +471,7 @@ grt_status cpu_request_state_get(cpu_request *rq, uint32_t index, grt_tensor_des
         if (st != GRT_OK)
             return st;
     }
-    cpu_state_describe(s, desc);
-    return GRT_OK;
+    return cpu_state_describe_dense(rq->plan->host, s, desc);
 }
 
 grt_status cpu_request_state_set(cpu_request *rq, uint32_t index, const grt_tensor_desc *desc)
@@ -416,4 +497,18 @@ grt_status cpu_request_state_reset(cpu_request *rq, uint32_t index)
 uint64_t cpu_request_arena_allocations(const cpu_request *rq)
 {
     return rq->arena.allocations;
+}
+
+grt_status cpu_request_state_stats(const cpu_request *rq, uint32_t index, cpu_state_stats *out)
+{
+    grt_status st = check_state_index(rq, index);
+    if (st != GRT_OK)
+        return st;
+    const cpu_state *s = &rq->states[index];
+    out->in_place = rq->plan->vars[index].append;
+    out->data = s->data;
+    out->rows_cap = s->rows_cap;
+    out->moved_bytes = s->moved_bytes;
+    out->appended_bytes = s->appended_bytes;
+    return GRT_OK;
 }

@@ -5,7 +5,8 @@
  * Infer: checks every input is bound, propagates concrete shapes node by node with
  * host->infer_shapes, gives each computed value an arena buffer (released after its last
  * consumer, reused by later values, kept across infers), runs the kernels in topological order on
- * the compiled model's pool, then lets every state variable adopt its Assign'd buffer (no copy).
+ * the compiled model's pool, then lets every state variable adopt its Assign'd buffer (no copy);
+ * an in-place KV append variable (plan.h) instead takes the rows its Concat wrote in place.
  * On failure the state variables are unchanged and no output is available.
  *
  * Ownership: the request owns its arena, states and dense copies of strided inputs; it borrows
@@ -38,5 +39,16 @@ grt_status cpu_request_state_reset(cpu_request *rq, uint32_t index);
 
 /* Statistics for tests: malloc calls made by the arena so far. */
 uint64_t cpu_request_arena_allocations(const cpu_request *rq);
+
+/* Statistics for tests: storage of state variable `index` (see exec/state.h). */
+typedef struct cpu_state_stats {
+    int in_place;            /* the variable is an in-place KV append (cpu_variable.append) */
+    const void *data;        /* current state buffer */
+    int64_t rows_cap;        /* rows per [b, h] block (rank 4) */
+    uint64_t moved_bytes;    /* bytes of old rows copied when the buffer grew, so far */
+    uint64_t appended_bytes; /* bytes of new rows written by appends, so far */
+} cpu_state_stats;
+/* Errors: INVALID_ARGUMENT (index). */
+grt_status cpu_request_state_stats(const cpu_request *rq, uint32_t index, cpu_state_stats *out);
 
 #endif

@@ -18,9 +18,24 @@ void cpu_state_free(cpu_state *s)
     if (!s)
         return;
     cpu_aligned_free(s->data);
+    cpu_aligned_free(s->dense);
     s->data = NULL;
+    s->dense = NULL;
     s->cap = 0;
+    s->dense_cap = 0;
+    s->rows_cap = 0;
     s->initialized = 0;
+}
+
+/* The value is dense again: rows_cap follows the shape. */
+static void set_dense(cpu_state *s)
+{
+    s->rows_cap = s->shape.rank == 4 ? s->shape.dims[2] : 0;
+}
+
+static int is_strided(const cpu_state *s)
+{
+    return s->shape.rank == 4 && s->rows_cap != s->shape.dims[2];
 }
 
 static grt_status check_shape(const grt_host_api *host, const cpu_state *s, const grt_shape *shape)
@@ -77,6 +92,7 @@ grt_status cpu_state_store(const grt_host_api *host, cpu_state *s, const grt_sha
     s->shape = *shape;
     s->bytes = bytes;
     s->initialized = 1;
+    set_dense(s);
     return GRT_OK;
 }
 
@@ -96,6 +112,7 @@ grt_status cpu_state_store_zeros(const grt_host_api *host, cpu_state *s)
     s->shape = shape;
     s->bytes = bytes;
     s->initialized = 1;
+    set_dense(s);
     return GRT_OK;
 }
 
@@ -131,6 +148,7 @@ grt_status cpu_state_store_desc(const grt_host_api *host, cpu_state *s,
     s->shape = desc->shape;
     s->bytes = bytes;
     s->initialized = 1;
+    set_dense(s);
     return GRT_OK;
 }
 
@@ -142,6 +160,7 @@ void cpu_state_adopt(cpu_state *s, cpu_arena *arena, cpu_buf_id id, const grt_sh
     s->shape = *shape;
     s->bytes = cpu_dense_bytes(s->var->type, shape, &ok);
     s->initialized = 1;
+    set_dense(s);
 }
 
 void cpu_state_view(const cpu_state *s, cpu_tensor *t)
@@ -151,6 +170,16 @@ void cpu_state_view(const cpu_state *s, cpu_tensor *t)
     t->data = s->data;
     t->bytes = s->bytes;
     t->comp = NULL;
+    memset(t->strides, 0, sizeof(t->strides));
+    if (is_strided(s)) {
+        size_t es = cpu_type_bits(s->var->type) / 8;
+        int64_t D = s->shape.dims[3];
+        t->strides[0] = s->shape.dims[1] * s->rows_cap * D;
+        t->strides[1] = s->rows_cap * D;
+        t->strides[2] = D;
+        t->strides[3] = 1;
+        t->bytes = (size_t)(s->shape.dims[0] * t->strides[0]) * es;
+    }
 }
 
 void cpu_state_describe(const cpu_state *s, grt_tensor_desc *desc)
@@ -161,4 +190,122 @@ void cpu_state_describe(const cpu_state *s, grt_tensor_desc *desc)
     cpu_dense_strides(&s->shape, cpu_type_bits(s->var->type) / 8, desc->strides);
     desc->data = s->data;
     desc->byte_size = s->bytes;
+}
+
+/* Ensures room for `need` rows per block, keeping the first `rows` rows of every block. A new
+ * buffer has twice the rows (or `need`), capped by the declared length of axis 2. */
+static grt_status grow(const grt_host_api *host, cpu_state *s, size_t blocks, size_t row_bytes,
+                       int64_t rows, int64_t need)
+{
+    if (s->data && need <= s->rows_cap)
+        return GRT_OK;
+    if (s->data && blocks * row_bytes > 0 && s->cap / (blocks * row_bytes) >= (size_t)need) {
+        /* The allocation is big enough (e.g. after a reset or state_set): re-lay it in place,
+         * last block first (blocks only move up, never over a block not yet moved). */
+        int64_t ncap = (int64_t)(s->cap / (blocks * row_bytes));
+        uint8_t *d = s->data;
+        for (size_t b = blocks; rows && b-- > 1;) {
+            memmove(d + b * (size_t)ncap * row_bytes, d + b * (size_t)s->rows_cap * row_bytes,
+                    (size_t)rows * row_bytes);
+            s->moved_bytes += (size_t)rows * row_bytes;
+        }
+        s->rows_cap = ncap;
+        return GRT_OK;
+    }
+    int64_t ncap = s->rows_cap > 0 ? s->rows_cap : 16;
+    while (ncap < need)
+        ncap = ncap > INT64_MAX / 2 ? need : ncap * 2;
+    int64_t declared = s->var->shape.rank == 4 ? s->var->shape.dims[2] : -1;
+    if (declared >= need && ncap > declared)
+        ncap = declared; /* never more rows than the variable can hold */
+    if (blocks && row_bytes && (size_t)ncap > SIZE_MAX / blocks / row_bytes)
+        return cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY,
+                              "state variable '%s': %lld rows do not fit in memory", s->var->id,
+                              (long long)ncap);
+    size_t bytes = blocks * (size_t)ncap * row_bytes;
+    uint8_t *nb = cpu_aligned_alloc(bytes ? bytes : CPU_ALIGNMENT);
+    if (!nb)
+        return cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY,
+                              "state variable '%s': cannot allocate %zu bytes", s->var->id, bytes);
+    const uint8_t *old = s->data;
+    size_t keep = (size_t)rows * row_bytes;
+    for (size_t b = 0; keep && b < blocks; b++)
+        memcpy(nb + b * (size_t)ncap * row_bytes, old + b * (size_t)s->rows_cap * row_bytes, keep);
+    s->moved_bytes += blocks * keep;
+    cpu_aligned_free(s->data);
+    s->data = nb;
+    s->cap = bytes ? bytes : CPU_ALIGNMENT;
+    s->rows_cap = ncap;
+    return GRT_OK;
+}
+
+grt_status cpu_state_append(const grt_host_api *host, cpu_state *s, const cpu_tensor *nw,
+                            cpu_tensor *view)
+{
+    const grt_shape *ps = &s->shape, *ns = &nw->shape;
+    char a[96], b[96];
+    if (ps->rank != 4 || ns->rank != 4 || ps->dims[0] != ns->dims[0] ||
+        ps->dims[1] != ns->dims[1] || ps->dims[3] != ns->dims[3] || nw->type != s->var->type)
+        return cpu_host_error(host, GRT_ERROR_SHAPE,
+                              "state variable '%s': cannot append %s to %s along axis 2",
+                              s->var->id, cpu_shape_str(ns, a, sizeof(a)),
+                              cpu_shape_str(ps, b, sizeof(b)));
+    size_t es = cpu_type_bits(s->var->type) / 8;
+    size_t blocks = (size_t)ps->dims[0] * (size_t)ps->dims[1];
+    size_t row_bytes = (size_t)ps->dims[3] * es;
+    int64_t rows = ps->dims[2], add = ns->dims[2];
+    grt_status st = grow(host, s, blocks, row_bytes, rows, rows + add);
+    if (st != GRT_OK)
+        return st;
+    size_t chunk = (size_t)add * row_bytes;
+    uint8_t *dst = s->data;
+    const uint8_t *src = nw->data;
+    for (size_t k = 0; chunk && k < blocks; k++)
+        memcpy(dst + (k * (size_t)s->rows_cap + (size_t)rows) * row_bytes, src + k * chunk, chunk);
+    s->appended_bytes += blocks * chunk;
+    s->pending = *ps;
+    s->pending.dims[2] = rows + add;
+    /* The view: the state's layout with the new length (strided while capacity is left). */
+    grt_shape keep = s->shape;
+    s->shape = s->pending;
+    cpu_state_view(s, view);
+    s->shape = keep;
+    if (!cpu_tensor_is_strided(view)) /* capacity exactly used: a dense view */
+        view->bytes = blocks * (size_t)(rows + add) * row_bytes;
+    return GRT_OK;
+}
+
+void cpu_state_commit_append(cpu_state *s)
+{
+    int ok = 0;
+    s->shape = s->pending;
+    s->bytes = cpu_dense_bytes(s->var->type, &s->shape, &ok);
+    s->initialized = 1;
+}
+
+grt_status cpu_state_describe_dense(const grt_host_api *host, cpu_state *s, grt_tensor_desc *desc)
+{
+    if (!is_strided(s)) {
+        cpu_state_describe(s, desc);
+        return GRT_OK;
+    }
+    if (s->dense_cap < s->bytes || !s->dense) {
+        void *p = cpu_aligned_alloc(s->bytes ? s->bytes : CPU_ALIGNMENT);
+        if (!p)
+            return cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY,
+                                  "state variable '%s': cannot allocate %zu bytes", s->var->id,
+                                  s->bytes);
+        cpu_aligned_free(s->dense);
+        s->dense = p;
+        s->dense_cap = s->bytes;
+    }
+    size_t blocks = (size_t)s->shape.dims[0] * (size_t)s->shape.dims[1];
+    size_t row_bytes = (size_t)s->shape.dims[3] * (cpu_type_bits(s->var->type) / 8);
+    size_t chunk = (size_t)s->shape.dims[2] * row_bytes;
+    for (size_t k = 0; chunk && k < blocks; k++)
+        memcpy((uint8_t *)s->dense + k * chunk, (const uint8_t *)s->data + k * (size_t)s->rows_cap * row_bytes,
+               chunk);
+    cpu_state_describe(s, desc);
+    desc->data = s->dense;
+    return GRT_OK;
 }

@@ -8,6 +8,12 @@
  * "uninitialized" and takes its initial value lazily: the ReadValue's init input if it has one,
  * else zeros of the declared shape with dynamic dims 0.
  *
+ * In-place KV append (cpu_variable.append): the value [B, H, S, D] is kept in layout
+ * [B, H, rows_cap, D] with rows_cap >= S; cpu_state_append writes only the new rows (growing the
+ * buffer geometrically, x2, when they do not fit: the only time old rows are copied) and the new
+ * length is taken at commit (cpu_state_commit_append), so a failed infer leaves the state as it
+ * was. Every other store makes the value dense again (rows_cap = S), reusing the allocation.
+ *
  * Ownership: the request owns its states; pointers into a state's buffer (outputs, state_get
  * descriptors) stay valid until the next infer or state call. Threading: not synchronised; one
  * request is used by one thread at a time.
@@ -25,6 +31,12 @@ typedef struct cpu_state {
     size_t bytes;    /* dense byte size of the current value */
     void *data;      /* owned (cpu_aligned_alloc), NULL until first stored */
     size_t cap;
+    int64_t rows_cap;       /* rank 4: rows per [b, h] block in `data` (== dims[2] when dense) */
+    grt_shape pending;      /* shape after the append of the running infer */
+    void *dense;            /* state_get's dense copy of a strided value (owned) */
+    size_t dense_cap;
+    uint64_t moved_bytes;   /* bytes of old rows copied by growth (statistics for tests) */
+    uint64_t appended_bytes; /* bytes of new rows written by appends */
 } cpu_state;
 
 void cpu_state_init(cpu_state *s, const cpu_variable *var);
@@ -44,8 +56,20 @@ grt_status cpu_state_store_desc(const grt_host_api *host, cpu_state *s,
  * arena takes the state's previous buffer in exchange and `id` is released. */
 void cpu_state_adopt(cpu_state *s, cpu_arena *arena, cpu_buf_id id, const grt_shape *shape);
 
-/* A read-only tensor view of the current value (no copy). */
+/* A read-only tensor view of the current value (no copy; strided while rows_cap > dims[2]). */
 void cpu_state_view(const cpu_state *s, cpu_tensor *t);
+
+/* In-place append of `nw` ([B, H, Sn, D], dense, the variable's type) after the current rows:
+ * *view becomes the concatenation [B, H, S + Sn, D] as a view of the state buffer (strided when
+ * capacity is left). The state's value changes only at cpu_state_commit_append. Errors: SHAPE
+ * (B, H or D differ; the message names the variable and `node`), OUT_OF_MEMORY. */
+grt_status cpu_state_append(const grt_host_api *host, cpu_state *s, const cpu_tensor *nw,
+                            cpu_tensor *view);
+/* Takes the length of the last cpu_state_append as the value. */
+void cpu_state_commit_append(cpu_state *s);
+/* Like cpu_state_describe but always dense: a strided value is copied into s->dense (valid until
+ * the next infer or state call). Errors: OUT_OF_MEMORY. */
+grt_status cpu_state_describe_dense(const grt_host_api *host, cpu_state *s, grt_tensor_desc *desc);
 /* Describes the current value (dense); desc->struct_size is left as the caller set it. */
 void cpu_state_describe(const cpu_state *s, grt_tensor_desc *desc);
 

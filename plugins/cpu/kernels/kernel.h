@@ -9,7 +9,10 @@
  *
  * Layout: every cpu_tensor is dense row-major with its logical element type; a compressed constant
  * (comp != NULL) holds quantized values in `data` (see grt_compression_info) and `type` is the
- * dequantized type.
+ * dequantized type. Exception: an input may carry element strides (`strides`, all zero = dense)
+ * when it is a view of an in-place KV cache (exec/plan.h, cpu_variable.append); only kernels that
+ * document it accept such inputs (ScaledDotProductAttention's k and v), every other consumer gets
+ * a dense copy from the plan. Outputs are always dense.
  */
 #ifndef GENRT_CPU_KERNEL_H
 #define GENRT_CPU_KERNEL_H
@@ -24,7 +27,17 @@ typedef struct cpu_tensor {
     void *data;
     size_t bytes;
     const grt_compression_info *comp; /* non-NULL: compressed constant */
+    int64_t strides[GRT_MAX_RANK];    /* in elements; all zero = dense row-major (see above) */
 } cpu_tensor;
+
+/* 1 if t carries explicit strides (a strided view), 0 if it is dense. */
+static inline int cpu_tensor_is_strided(const cpu_tensor *t)
+{
+    for (uint32_t i = 0; i < GRT_MAX_RANK; i++)
+        if (t->strides[i] != 0)
+            return 1;
+    return 0;
+}
 
 typedef struct cpu_kernel_ctx {
     const grt_host_api *host;

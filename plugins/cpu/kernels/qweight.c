@@ -10,6 +10,12 @@ static int is4(uint32_t t)
     return t == GRT_I4 || t == GRT_U4;
 }
 
+/* Element type of the zero points of an asym constant (GRT_UNDEFINED means the storage type). */
+static uint32_t zp_type(const grt_compression_info *c)
+{
+    return c->zero_point_type == GRT_UNDEFINED ? c->storage_type : c->zero_point_type;
+}
+
 grt_status cpu_qw_check(const cpu_kernel_ctx *ctx, const cpu_tensor *t, const char *what)
 {
     if (t->shape.rank < 1)
@@ -47,7 +53,14 @@ grt_status cpu_qw_check(const cpu_kernel_ctx *ctx, const cpu_tensor *t, const ch
     size_t groups = K == 0 ? 0 : rows * (K / (size_t)c->group_size);
     size_t qbytes = is4(c->storage_type) ? (n + 1) / 2 : n;
     size_t sbytes = groups * (c->scale_type == GRT_F16 ? 2 : 4);
-    size_t zbytes = is4(c->storage_type) ? (groups + 1) / 2 : groups;
+    uint32_t zt = zp_type(c);
+    if (!sym && zt != c->storage_type && zt != GRT_F16 && zt != GRT_F32)
+        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "%s: zero point type %s not supported",
+                                what, cpu_type_name(zt));
+    size_t zbytes = zt == GRT_F32   ? groups * 4
+                    : zt == GRT_F16 ? groups * 2
+                    : is4(zt)       ? (groups + 1) / 2
+                                    : groups;
     if (n > 0 && (t->data == NULL || t->bytes < qbytes))
         return cpu_kernel_error(ctx, GRT_ERROR_INVALID_ARGUMENT,
                                 "%s: quantized data has %zu bytes, needs %zu", what, t->bytes,
@@ -97,7 +110,13 @@ void cpu_qw_row(const cpu_tensor *t, size_t row, size_t c0, size_t c1, float *ds
         size_t gi = row * gpr + g;
         float s = c->scale_type == GRT_F16 ? cpu_f16_to_f32(((const uint16_t *)c->scales)[gi])
                                            : ((const float *)c->scales)[gi];
-        int32_t z = c->kind == GRT_COMPRESSION_ASYM ? q_at(st, c->zero_points, gi) : 0;
+        float z = 0.0f;
+        if (c->kind == GRT_COMPRESSION_ASYM) {
+            uint32_t zt = zp_type(c);
+            z = zt == GRT_F32   ? ((const float *)c->zero_points)[gi]
+                : zt == GRT_F16 ? cpu_f16_to_f32(((const uint16_t *)c->zero_points)[gi])
+                                : (float)q_at(st, c->zero_points, gi);
+        }
         float *d = dst + (col - c0);
         size_t n = gend - col;
         if (st == GRT_I8) {
@@ -107,13 +126,13 @@ void cpu_qw_row(const cpu_tensor *t, size_t row, size_t c0, size_t c1, float *ds
         } else if (st == GRT_U8) {
             const uint8_t *q = (const uint8_t *)t->data + base + col;
             for (size_t i = 0; i < n; i++)
-                d[i] = (float)((int32_t)q[i] - z) * s;
+                d[i] = ((float)q[i] - z) * s;
         } else {
             size_t e = base + col, i = 0;
             const uint8_t *q = t->data;
             int sgn = st == GRT_I4;
             if (e & 1) { /* odd start: the high nibble alone */
-                d[i++] = (float)(q_at(st, q, e) - z) * s;
+                d[i++] = ((float)q_at(st, q, e) - z) * s;
             }
             for (; i + 2 <= n; i += 2) { /* two nibbles per byte */
                 uint8_t b = q[(e + i) >> 1];
@@ -122,11 +141,11 @@ void cpu_qw_row(const cpu_tensor *t, size_t row, size_t c0, size_t c1, float *ds
                     lo = lo >= 8 ? lo - 16 : lo;
                     hi = hi >= 8 ? hi - 16 : hi;
                 }
-                d[i] = (float)(lo - z) * s;
-                d[i + 1] = (float)(hi - z) * s;
+                d[i] = ((float)lo - z) * s;
+                d[i + 1] = ((float)hi - z) * s;
             }
             if (i < n)
-                d[i] = (float)(q_at(st, q, e + i) - z) * s;
+                d[i] = ((float)q_at(st, q, e + i) - z) * s;
         }
         col = gend;
     }

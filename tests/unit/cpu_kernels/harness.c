@@ -13,6 +13,7 @@
 int th_failures;
 cpu_pool *th_pool;
 float th_qw_scale_max = 0.2f;
+grt_element_type th_qw_zp_type = GRT_UNDEFINED;
 
 #define TH_MAX_ATTRS 16
 
@@ -304,12 +305,16 @@ qw th_make_qw(grt_element_type ftype, uint32_t rank, const int64_t *dims, grt_el
     w.t.bytes = four ? (n + 1) / 2 : n;
     w.t.data = calloc(1, w.t.bytes + 1);
     w.scales = calloc(groups + 1, 4);
-    w.zps = asym ? calloc(1, groups + 1) : NULL;
+    int fz = asym && (th_qw_zp_type == GRT_F16 || th_qw_zp_type == GRT_F32);
+    w.zps = asym ? calloc(groups + 1, fz ? 4 : 1) : NULL;
+    cpu_tensor zt = {.type = th_qw_zp_type, .data = w.zps, .bytes = groups * 4};
     w.ref = malloc(sizeof(double) * (n + 1));
     cpu_tensor st = {.type = scale_type, .data = w.scales, .bytes = groups * 4};
     for (size_t g = 0; g < groups; g++) {
         th_set(&st, g, th_randf(0.05f, 1.0f) * th_qw_scale_max);
-        if (asym) {
+        if (fz) {
+            th_set(&zt, g, th_randf(0.0f, four ? 15.0f : 255.0f));
+        } else if (asym) {
             int z = (int)(th_rand() % (four ? 16 : 256));
             if (four)
                 set_nib(w.zps, g, z);
@@ -326,10 +331,12 @@ qw th_make_qw(grt_element_type ftype, uint32_t rank, const int64_t *dims, grt_el
         case GRT_I4: q = (int)(th_rand() % 16) - 8; set_nib(w.t.data, i, q); break;
         default: q = (int)(th_rand() % 16); set_nib(w.t.data, i, q); break;
         }
-        int z = 0;
-        if (asym)
+        double z = 0;
+        if (fz)
+            z = th_get(&zt, g);
+        else if (asym)
             z = four ? (((uint8_t *)w.zps)[g >> 1] >> ((g & 1) * 4)) & 0xf : ((uint8_t *)w.zps)[g];
-        w.ref[i] = (double)(q - z) * th_get(&st, g);
+        w.ref[i] = ((double)q - z) * th_get(&st, g);
     }
     w.ci.struct_size = sizeof w.ci;
     w.ci.kind = asym ? GRT_COMPRESSION_ASYM : GRT_COMPRESSION_SYM;
@@ -339,7 +346,9 @@ qw th_make_qw(grt_element_type ftype, uint32_t rank, const int64_t *dims, grt_el
     w.ci.scales = w.scales;
     w.ci.scales_bytes = groups * (scale_type == GRT_F16 ? 2 : 4);
     w.ci.zero_points = w.zps;
-    w.ci.zero_points_bytes = asym ? (four ? (groups + 1) / 2 : groups) : 0;
+    w.ci.zero_points_bytes = fz ? groups * (th_qw_zp_type == GRT_F16 ? 2 : 4)
+                             : asym ? (four ? (groups + 1) / 2 : groups) : 0;
+    w.ci.zero_point_type = fz ? (uint32_t)th_qw_zp_type : asym ? (uint32_t)storage : GRT_UNDEFINED;
     return w;
 }
 

@@ -76,6 +76,9 @@ typedef struct qw {
  * quantized values, scales (and zero points for U8/U4); group size G along the last axis. The
  * caller points t.comp at its own copy's ci (the struct is returned by value). */
 extern float th_qw_scale_max; /* scales are drawn from [0.05, 1] x this (default 0.2) */
+/* Zero point type of asym weights: GRT_UNDEFINED (= storage, default), GRT_F16 or GRT_F32
+ * (real-valued zero points drawn from the storage range). */
+extern grt_element_type th_qw_zp_type;
 qw th_make_qw(grt_element_type ftype, uint32_t rank, const int64_t *dims, grt_element_type storage,
               int64_t G, grt_element_type scale_type);
 void th_free_qw(qw *w);

@@ -174,5 +174,16 @@ void suite_matmul(void)
         int64_t bo[3] = {2, 5, 33}, ao[3] = {2, 4, 33}, oo[3] = {2, 4, 5};
         test_compressed(GRT_F32, st[s], 11, GRT_F16, 1, 3, bo, 3, ao, 3, oo);
     }
+    /* Real-valued (f16/f32) zero points, as GGUF Q4_1 maps to (u4, group 32). */
+    static const grt_element_type zt[] = {GRT_F16, GRT_F32};
+    for (size_t z = 0; z < 2; z++) {
+        th_qw_zp_type = zt[z];
+        int64_t bd[2] = {24, 64}, ad[2] = {3, 64}, od[2] = {3, 24}, bo[2] = {5, 33}, ao[2] = {2, 33},
+                oo[2] = {2, 5};
+        test_compressed(GRT_F32, GRT_U4, 32, GRT_F16, 1, 2, bd, 2, ad, 2, od);
+        test_compressed(GRT_F32, GRT_U8, 16, GRT_F32, 1, 2, bd, 2, ad, 2, od);
+        test_compressed(GRT_F32, GRT_U4, 11, GRT_F16, 1, 2, bo, 2, ao, 2, oo);
+    }
+    th_qw_zp_type = GRT_UNDEFINED;
     test_errors();
 }

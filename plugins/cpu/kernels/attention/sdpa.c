@@ -6,6 +6,8 @@
  * head h / (Hq / Hkv) (GQA). scale 0 means 1/sqrt(D). causal: query i sees keys
  * j <= i + (Skv - Sq) (bottom-right aligned); a query that sees no key (or only -inf scores)
  * gives zeros.
+ * k and v may be strided views (cpu_tensor.strides, e.g. a KV cache [B, Hkv, cap, D] of which the
+ * first Skv rows are used) as long as rows are contiguous: strides [*, *, D, 1] (Dv for v).
  *
  * Work: tasks of QB queries of one (b, h), run in parallel. Keys and values are streamed in tiles
  * of KT rows (converted to f32 once per tile and shared by the task's queries); each query keeps
@@ -30,6 +32,7 @@ typedef struct sd_job {
     int causal;
     float scale;
     int64_t ms[GRT_MAX_RANK]; /* mask strides over [B, Hq, Sq, Skv] (0 = broadcast) */
+    size_t kb, kh, vb, vh;    /* element strides of k / v over B and Hkv (rows are contiguous) */
     atomic_int failed;
 } sd_job;
 
@@ -58,7 +61,8 @@ static void sd_range(void *arg, size_t begin, size_t end)
         size_t b = bh / j->Hq, h = bh % j->Hq;
         size_t hk = h / (j->Hq / j->Hkv);
         size_t i0 = blk * SD_QB, nq = j->Sq - i0 < SD_QB ? j->Sq - i0 : SD_QB;
-        size_t qoff = (bh * j->Sq + i0) * D, kvrow = (b * j->Hkv + hk) * j->Skv;
+        size_t qoff = (bh * j->Sq + i0) * D;
+        size_t kbase = b * j->kb + hk * j->kh, vbase = b * j->vb + hk * j->vh;
         cpu_load_row(j->q->type, j->q->data, qoff, nq * D, qb);
         memset(acc, 0, sizeof(float) * nq * Dv);
         for (size_t t = 0; t < nq; t++) {
@@ -68,8 +72,8 @@ static void sd_range(void *arg, size_t begin, size_t end)
         size_t kend = sd_limit(j, i0 + nq - 1);
         for (size_t k0 = 0; k0 < kend; k0 += SD_KT) {
             size_t nk = kend - k0 < SD_KT ? kend - k0 : SD_KT;
-            cpu_load_row(j->k->type, j->k->data, (kvrow + k0) * D, nk * D, kt);
-            cpu_load_row(j->v->type, j->v->data, (kvrow + k0) * Dv, nk * Dv, vt);
+            cpu_load_row(j->k->type, j->k->data, kbase + k0 * D, nk * D, kt);
+            cpu_load_row(j->v->type, j->v->data, vbase + k0 * Dv, nk * Dv, vt);
             for (size_t t = 0; t < nq; t++) {
                 size_t lim = sd_limit(j, i0 + t);
                 if (lim <= k0)
@@ -156,6 +160,23 @@ grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
                               "q/k/v shapes are inconsistent (B, heads %zu/%zu, D or Skv differ)",
                               j->Hq, j->Hkv);
         goto done;
+    }
+    /* k / v: dense, or strided with contiguous rows. */
+    j->kb = j->Hkv * j->Skv * j->D;
+    j->kh = j->Skv * j->D;
+    j->vb = j->Hkv * j->Skv * j->Dv;
+    j->vh = j->Skv * j->Dv;
+    for (int w = 1; w <= 2; w++) {
+        const cpu_tensor *t = &in[w];
+        size_t row = w == 1 ? j->D : j->Dv;
+        if (!cpu_tensor_is_strided(t))
+            continue;
+        if (t->strides[3] != 1 || t->strides[2] != (int64_t)row || t->strides[0] < 0 || t->strides[1] < 0) {
+            st = cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "%s view needs contiguous rows", names[w]);
+            goto done;
+        }
+        *(w == 1 ? &j->kb : &j->vb) = (size_t)t->strides[0];
+        *(w == 1 ? &j->kh : &j->vh) = (size_t)t->strides[1];
     }
     if (j->mask) {
         const grt_shape *ms = &j->mask->shape;

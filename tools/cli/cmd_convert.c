@@ -1,0 +1,86 @@
+/*
+ * tools/cli/cmd_convert.c - `genrt convert`: writes a model read from any supported format (GenRT
+ * IR, GGUF, Hugging Face folder, llama2.c) as a GenRT IR or GGUF file, or builds a random-weight
+ * model from a Hugging Face config.json (grt_model_create_random) for benchmarks.
+ * Single-threaded; owns and frees everything it creates.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int run_convert(int argc, char **argv);
+
+const grt_cli_command grt_cli_cmd_convert = {
+    "convert", "convert a model to a GenRT IR or GGUF file, or make a random-weight model",
+    "usage: genrt convert -m MODEL -o OUT [--format ir|gguf]\n"
+    "       genrt convert --random-weights --config CONFIG.json [--seed N]\n"
+    "                     [--weight-type f16|f32|bf16] -o OUT [--format ir|gguf]\n\n"
+    "Reads MODEL (GenRT IR, GGUF, a Hugging Face folder with config.json and safetensors, or a\n"
+    "llama2.c checkpoint) and writes it to OUT, or builds the architecture of a Hugging Face\n"
+    "config.json with seeded random weights of realistic scale (for speed and memory benchmarks).\n\n"
+    "options:\n"
+    "  -m, --model MODEL        model file or folder to convert\n"
+    "  -o, --output OUT         file to write (atomically)\n"
+    "  --format ir|gguf         output format (default ir); gguf needs GGUF-compatible weights\n"
+    "  --random-weights         random weights instead of -m (needs --config)\n"
+    "  --config CONFIG.json     Hugging Face config.json of the architecture\n"
+    "  --seed N                 random seed (default 0)\n"
+    "  --weight-type T          f16 (default), f32 or bf16\n",
+    run_convert,
+};
+
+static int run_convert(int argc, char **argv) {
+    const grt_cli_command *cmd = &grt_cli_cmd_convert;
+    const char *model_path = NULL, *out_path = NULL, *format = "ir", *config = NULL;
+    int random = 0;
+    uint64_t seed = 0;
+    grt_element_type wtype = GRT_F16;
+    grt_model *model = NULL;
+    grt_status st;
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        if (!strcmp(opt, "--random-weights")) {
+            random = 1;
+            continue;
+        }
+        int known = !strcmp(opt, "-m") || !strcmp(opt, "--model") || !strcmp(opt, "-o") ||
+                    !strcmp(opt, "--output") || !strcmp(opt, "--format") || !strcmp(opt, "--config") ||
+                    !strcmp(opt, "--seed") || !strcmp(opt, "--weight-type");
+        if (!known) return grt_cli_usage_error(cmd, "unknown option", opt);
+        if (i + 1 >= argc) return grt_cli_usage_error(cmd, "missing value for", opt);
+        const char *val = argv[++i];
+        if (!strcmp(opt, "-m") || !strcmp(opt, "--model")) model_path = val;
+        else if (!strcmp(opt, "-o") || !strcmp(opt, "--output")) out_path = val;
+        else if (!strcmp(opt, "--config")) config = val;
+        else if (!strcmp(opt, "--format")) {
+            if (strcmp(val, "ir") && strcmp(val, "gguf")) return grt_cli_usage_error(cmd, "unknown format", val);
+            format = val;
+        } else if (!strcmp(opt, "--seed")) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long s = strtoull(val, &end, 0);
+            if (errno || !end || *end || val[0] == '-' || !val[0])
+                return grt_cli_usage_error(cmd, "bad seed", val);
+            seed = (uint64_t)s;
+        } else {
+            if (!strcmp(val, "f16")) wtype = GRT_F16;
+            else if (!strcmp(val, "f32")) wtype = GRT_F32;
+            else if (!strcmp(val, "bf16")) wtype = GRT_BF16;
+            else return grt_cli_usage_error(cmd, "unknown weight type", val);
+        }
+    }
+    if (!out_path) return grt_cli_usage_error(cmd, "missing -o OUT", NULL);
+    if (random && (!config || model_path))
+        return grt_cli_usage_error(cmd, "--random-weights needs --config and no -m", NULL);
+    if (!random && (!model_path || config))
+        return grt_cli_usage_error(cmd, "give -m MODEL (or --random-weights --config CONFIG.json)", NULL);
+    st = random ? grt_model_create_random(config, seed, wtype, &model) : grt_model_read(NULL, model_path, &model);
+    if (st != GRT_OK) return grt_cli_fail("convert", st);
+    st = grt_model_save_as(model, out_path, format);
+    grt_model_destroy(model);
+    if (st != GRT_OK) return grt_cli_fail("convert", st);
+    fprintf(stderr, "genrt convert: wrote %s (%s)\n", out_path, format);
+    return GRT_CLI_EXIT_OK;
+}
