@@ -55,7 +55,7 @@ static uint16_t to_f16(float f) {
     if (a < 0x38800000u) {                        /* subnormal or zero */
         if (a < 0x33000000u) return sign;
         uint32_t m = (a & 0x7FFFFFu) | 0x800000u;
-        int shift = 126 - (int)(a >> 23) + 14; /* 14..24 */
+        int shift = 126 - (int)(a >> 23); /* 14..24 */
         uint32_t half = 1u << (shift - 1), rem = m & ((1u << shift) - 1), r = m >> shift;
         if (rem > half || (rem == half && (r & 1u))) r++;
         return sign | (uint16_t)r;
