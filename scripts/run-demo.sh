@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/run-demo.sh - from a fresh clone: install dependencies, configure, build, then show the
-# devices (`genrt devices`) and run the end-to-end demo (`genrt demo`).
+# devices (`genrt devices`), run the graph demo (`genrt demo`) and generate 96 tokens greedily from
+# the bundled stories260K model (`genrt generate`; extra arguments go to generate).
 # Build directory: build/ (override with GENRT_BUILD_DIR).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -13,5 +14,10 @@ echo
 echo "== genrt devices"
 "$build/bin/genrt" devices
 echo
-echo "== genrt demo"
-"$build/bin/genrt" demo "$@"
+echo "== genrt demo (builder -> IR file -> CPU, checked against plain C)"
+"$build/bin/genrt" demo
+echo
+echo "== genrt generate: stories260K (llama2.c checkpoint in models/), greedy from BOS, 96 tokens"
+echo "   (its SentencePiece vocabulary is not available, so token ids are printed)"
+"$build/bin/genrt" generate -m "$GENRT_ROOT/models/stories260K/stories260K.bin" --prompt-ids 1 \
+    -n 96 --temperature 0 --ids "$@"

@@ -11,6 +11,7 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const grt_cli_command *const g_commands[] = {
@@ -40,7 +41,27 @@ static void print_usage(FILE *out) {
     fprintf(out, "  %-10s %s\n", "help", "show this list or a command's help");
     fprintf(out, "\nenvironment:\n"
                  "  GENRT_PLUGIN_PATH  extra plugin directories (colon-separated)\n"
-                 "  GENRT_LOG          error|warning|info|debug: log to stderr\n");
+                 "  GENRT_LOG          error|warning|info|debug: what the library logs to stderr\n"
+                 "                     (default: warning)\n");
+}
+
+/* The tool prints the library's warnings and errors (e.g. a GGUF tensor re-quantized on load, a
+ * plugin skipped) to stderr; GENRT_LOG=info|debug shows more, GENRT_LOG=error less. */
+static int g_log_level = GRT_LOG_WARNING;
+
+static void log_to_stderr(void *user, int level, const char *component, const char *message) {
+    (void)user;
+    static const char *const names[] = {"error", "warning", "info", "debug"};
+    if (level > g_log_level) return;
+    fprintf(stderr, "genrt: %s: %s: %s\n", names[level & 3], component, message);
+}
+
+static void setup_logging(void) {
+    const char *e = getenv("GENRT_LOG");
+    if (e && !strcmp(e, "error")) g_log_level = GRT_LOG_ERROR;
+    else if (e && !strcmp(e, "info")) g_log_level = GRT_LOG_INFO;
+    else if (e && !strcmp(e, "debug")) g_log_level = GRT_LOG_DEBUG;
+    grt_set_log_callback(log_to_stderr, NULL);
 }
 
 static int run_help(int argc, char **argv) {
@@ -81,5 +102,6 @@ int main(int argc, char **argv) {
             return GRT_CLI_EXIT_OK;
         }
     }
+    setup_logging();
     return cmd->run(argc - 1, argv + 1);
 }
