@@ -3,7 +3,8 @@
  * plain double-precision decoder written out below (llama2.c run.c style, token by token with an
  * explicit KV cache), for the architecture switches the frontends use: half / interleaved RoPE,
  * partial rotary dims, linear and llama3 RoPE scaling, GQA, tied / untied classifier, q/k/v bias,
- * q/k RMSNorm with head_dim != dim / n_heads, fused qkv and gate_up, bf16 weights (Convert path).
+ * q/k RMSNorm with head_dim != dim / n_heads, fused qkv and gate_up, bf16 weights (fed to MatMul
+ * and Gather as stored: no Convert of a whole weight, only of the gathered rows and small gammas).
  * Each small random-weight model is compiled on CPU, fed a prompt in one infer and then two more
  * tokens one at a time (KV state), and every logit is compared. Also: metadata keys, config
  * validation and weight-callback errors (missing tensor, wrong shape).
@@ -19,6 +20,7 @@
 #include <genrt/genrt.h>
 
 #include "frontends/llm.h"
+#include "ir/graph.h"
 #include "test_util.h"
 
 #define T_PROMPT 5
@@ -287,6 +289,23 @@ static void base_config(grt_llm_config *c) {
     c->max_seq_len = 64;
 }
 
+/* bf16 weights: every MatMul B and the Gather table is the bf16 constant itself (no Convert). */
+static void check_no_weight_convert(const grt_model *m, const char *what) {
+    const grt_ir_graph *g = &m->g;
+    size_t direct = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        const grt_ir_node *n = &g->nodes[i];
+        if (n->op != GRT_OP_MATMUL && n->op != GRT_OP_GATHER) continue;
+        const grt_ir_node *w = &g->nodes[n->inputs[n->op == GRT_OP_MATMUL ? 1 : 0].node];
+        if (w->op == GRT_OP_CONSTANT) {
+            CHECKF(w->outputs[0].type == GRT_BF16, "%s: weight '%s' of '%s' is not bf16", what, w->name, n->name);
+            direct++;
+        }
+        CHECKF(w->op != GRT_OP_CONVERT, "%s: '%s' reads a Convert ('%s')", what, n->name, w->name);
+    }
+    CHECKF(direct > 0, "%s: no MatMul/Gather reads a bf16 weight directly", what);
+}
+
 static void compare(grt_core *core, const char *what, const grt_llm_config *cfg, int bf16) {
     static const int64_t toks[T_TOTAL] = {3, 17, 0, 39, 8, 22, 5};
     grt_model *m = NULL;
@@ -299,6 +318,7 @@ static void compare(grt_core *core, const char *what, const grt_llm_config *cfg,
     CHECK(ref && reference(cfg, toks, T_TOTAL, ref) == 0);
     CHECK_OK(grt_model_create(what, &m));
     CHECK_OK(grt_llm_build(cfg, weight_cb, &wc, what, m));
+    if (bf16 && m) check_no_weight_convert(m, what);
     CHECK_OK(grt_core_compile_model(core, m, "CPU", NULL, 0, &cm));
     if (cm) CHECK_OK(grt_compiled_model_create_infer_request(cm, &rq));
     if (!rq || !ref) goto done;

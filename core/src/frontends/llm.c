@@ -22,7 +22,7 @@ typedef struct llm_ctx {
     const char *src;
     grt_model *m;
     grt_port pos;        /* position_ids [1, S] */
-    grt_port embd;       /* token_embd.weight as f32 (reused by a tied lm head) */
+    grt_port embd;       /* token_embd.weight as stored (reused by a tied lm head) */
     char name[160];      /* scratch for node names */
 } llm_ctx;
 
@@ -106,9 +106,22 @@ static grt_status slice_last(llm_ctx *c, const char *name, grt_port x, int64_t s
     return op(c, GRT_OP_SLICE, name, 1, &x, 3, at, out);
 }
 
-/* Asks the frontend for weight `name` of logical shape dims[rank], checks the shape it got and
- * converts a non-f32 weight to f32 (every op of the graph computes in f32). */
-static grt_status weight(llm_ctx *c, const char *name, size_t rank, const int64_t *dims, grt_port *out) {
+/* Converts a non-f32 port to f32 with a Convert node named "<name>.f32" (no node for f32). */
+static grt_status to_f32(llm_ctx *c, const char *name, grt_port *p) {
+    grt_element_type t = GRT_UNDEFINED;
+    grt_shape s;
+    grt_status st = grt_ir_graph_port_info(&c->m->g, *p, &t, &s);
+    if (st != GRT_OK) return grt_error_wrap(st, "%s: node '%s'", c->src, name);
+    if (t == GRT_F32) return GRT_OK;
+    grt_attribute at[1] = {a_int("destination_type", GRT_F32)};
+    return op(c, GRT_OP_CONVERT, nm(c, name, ".f32"), 1, p, 1, at, p);
+}
+
+/* Asks the frontend for weight `name` of logical shape dims[rank] and checks the shape it got.
+ * With `f32` a non-f32 weight is converted to f32 (norm gammas and biases: small, and those ops
+ * take one float type); MatMul weights (f32 = 0) stay as stored, since MatMul accepts an f16/bf16
+ * B with f32 activations and converts it block by block (docs/OPSET.md). */
+static grt_status weight(llm_ctx *c, const char *name, size_t rank, const int64_t *dims, int f32, grt_port *out) {
     grt_port p = {0, 0};
     grt_element_type t = GRT_UNDEFINED;
     grt_shape s;
@@ -128,20 +141,17 @@ static grt_status weight(llm_ctx *c, const char *name, size_t rank, const int64_
         return grt_error(GRT_ERROR_SHAPE, "%s: weight '%s' has shape [%s], the config expects [%s]", c->src, name, got,
                          want);
     }
-    if (t != GRT_F32) {
-        grt_attribute at[1] = {a_int("destination_type", GRT_F32)};
-        if ((st = op(c, GRT_OP_CONVERT, nm(c, name, ".f32"), 1, &p, 1, at, &p)) != GRT_OK) return st;
-    }
+    if (f32 && (st = to_f32(c, name, &p)) != GRT_OK) return st;
     *out = p;
     return GRT_OK;
 }
 
-/* Weight "blk.<layer>.<suffix>". */
+/* Weight "blk.<layer>.<suffix>": rank 2 ones feed MatMul as stored, rank 1 ones become f32. */
 static grt_status lweight(llm_ctx *c, int64_t layer, const char *suffix, size_t rank, const int64_t *dims,
                           grt_port *out) {
     char name[96];
     snprintf(name, sizeof name, "blk.%lld.%s", (long long)layer, suffix);
-    return weight(c, name, rank, dims, out);
+    return weight(c, name, rank, dims, rank == 1, out);
 }
 
 /* [1, S, H*hd] -> [1, H, S, hd] */
@@ -444,20 +454,22 @@ grt_status grt_llm_build(const grt_llm_config *cfg, grt_llm_weight_fn weights, v
     if ((st = grt_model_add_parameter(model, "input_ids", GRT_I64, 2, io, &ids)) != GRT_OK) return st;
     if ((st = grt_model_add_parameter(model, "position_ids", GRT_I64, 2, io, &c.pos)) != GRT_OK) return st;
     const int64_t de[2] = {cfg->vocab_size, cfg->dim};
-    if ((st = weight(&c, "token_embd.weight", 2, de, &c.embd)) != GRT_OK) return st;
+    if ((st = weight(&c, "token_embd.weight", 2, de, 0, &c.embd)) != GRT_OK) return st;
     grt_port gin[2] = {c.embd, ids};
     grt_attribute ax[1] = {a_int("axis", 0)};
+    /* Gather reads the table as stored; only the gathered rows [1, S, dim] are converted. */
     if ((st = op(&c, GRT_OP_GATHER, "token_embd", 2, gin, 1, ax, &x)) != GRT_OK) return st; /* [1, S, dim] */
+    if ((st = to_f32(&c, "token_embd", &x)) != GRT_OK) return st;
     for (int64_t l = 0; l < cfg->n_layers; l++) {
         if ((st = attention(&c, l, x, &x)) != GRT_OK) return st;
         if ((st = ffn(&c, l, x, &x)) != GRT_OK) return st;
     }
     const int64_t dn[1] = {cfg->dim};
-    if ((st = weight(&c, "output_norm.weight", 1, dn, &w)) != GRT_OK) return st;
+    if ((st = weight(&c, "output_norm.weight", 1, dn, 1, &w)) != GRT_OK) return st;
     if ((st = rms_norm(&c, "output_norm", x, w, &x)) != GRT_OK) return st;
     if (cfg->tied_embeddings)
         w = c.embd;
-    else if ((st = weight(&c, "output.weight", 2, de, &w)) != GRT_OK)
+    else if ((st = weight(&c, "output.weight", 2, de, 0, &w)) != GRT_OK)
         return st;
     if ((st = linear(&c, "output", x, w, &x)) != GRT_OK) return st; /* [1, S, V] */
     if ((st = grt_model_add_result(model, "logits", x)) != GRT_OK) return st;

@@ -26,9 +26,11 @@
  *   blk.<l>.attn_qkv.bias [(Hq+2Hkv)*hd]             (fused_qkv with qkv_bias)
  * output.weight is not requested when tied_embeddings is set (token_embd.weight is used).
  * The callback must name the constant it adds exactly `name` (the GGUF writer relies on it). The
- * builder checks the shape of the port it gets; a weight whose (logical) type is not f32 is fed
- * through a Convert to f32, since every op of the graph computes in f32: give compressed weights
- * the logical type f32 so that MatMul/Gather read them compressed.
+ * builder checks the shape of the port it gets. Activations are f32: the [out, in] MatMul weights
+ * (and a tied token_embd.weight) feed MatMul as stored, f16/bf16 included (MatMul converts B block
+ * by block); token_embd.weight feeds Gather as stored and the gathered rows are converted to f32
+ * ("token_embd.f32"); a non-f32 norm gamma or bias goes through a Convert "<name>.f32". Give
+ * compressed weights the logical type f32 so that MatMul/Gather read them compressed.
  *
  * Node names: blk.<l>.attn_norm, attn_q/k/v (MatMul, or Slice of attn_qkv), attn_q.rope,
  * attn_q_norm, attn (SDPA), attn_output, ffn_norm, ffn_gate/up/down, ...; token_embd (Gather),

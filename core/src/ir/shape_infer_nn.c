@@ -32,9 +32,10 @@ static grt_status merge(grt_ir_infer_ctx *c, int64_t a, int64_t b, int64_t *out,
 }
 
 grt_status grt_ir_infer_matmul(grt_ir_infer_ctx *c) {
-    static const char *const names[] = {"A", "B"};
     grt_status st;
-    if ((st = same_float(c, 1, 2, names)) != GRT_OK) return st;
+    /* A and B may differ in float type (an f16/bf16 weight with f32 activations); out = A's type. */
+    if (!grt_ir_is_float(c->in_types[0])) return grt_ir_fail(c, "A must be a float type, got %s", tn(c->in_types[0]));
+    if (!grt_ir_is_float(c->in_types[1])) return grt_ir_fail(c, "B must be a float type, got %s", tn(c->in_types[1]));
     const grt_shape *a = &c->in_shapes[0], *b = &c->in_shapes[1];
     if (a->rank < 1 || b->rank < 1) return grt_ir_fail(c, "inputs must have rank >= 1");
     int ta = grt_ir_attr_i(c, "transpose_a", 0) != 0, tb = grt_ir_attr_i(c, "transpose_b", 0) != 0;

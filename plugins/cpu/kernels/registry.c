@@ -65,7 +65,7 @@ int cpu_kernel_supports(grt_op_type op, const grt_element_type *types, uint32_t 
     case GRT_OP_ADD: case GRT_OP_SUB: case GRT_OP_MUL: case GRT_OP_DIV:
         return n == 2 && types[0] == types[1] &&
                (cpu_is_float(types[0]) || is_index(types[0]));
-    case GRT_OP_MATMUL:
+    case GRT_OP_MATMUL: /* A and B may be different float types (output = A's type) */
         return n == 2 && all_float(types, 0, 2);
     case GRT_OP_GATHER:
         return n == 2 && is_bytes(types[0]) && is_index(types[1]);

@@ -1,5 +1,6 @@
 /*
- * tests/unit/cpu_kernels/test_matmul.c - MatMul: float types, transposes, broadcast batches,
+ * tests/unit/cpu_kernels/test_matmul.c - MatMul: float types, mixed A/B float types (f16/bf16
+ * weight with f32 activations and the reverse; output = A's type), transposes, broadcast batches,
  * rank-1 operands, block edges, and compressed B (int8/int4, sym/asym, per channel and groups).
  */
 #include <math.h>
@@ -73,17 +74,18 @@ static const mcase mcases[] = {
     {2, {4, 0}, 2, {0, 3}, 0, 0, 2, {4, 3}},                  /* K = 0: zeros */
 };
 
-static void test_float(grt_element_type t, const mcase *c)
+/* A and the output of type t, B of type bt. */
+static void test_float(grt_element_type t, grt_element_type bt, const mcase *c)
 {
     th_attr_reset();
     th_attr_int("transpose_a", c->ta);
     th_attr_int("transpose_b", c->tb);
-    cpu_tensor A = th_tensor(t, c->ra, c->a), B = th_tensor(t, c->rb, c->b);
+    cpu_tensor A = th_tensor(t, c->ra, c->a), B = th_tensor(bt, c->rb, c->b);
     cpu_tensor O = th_tensor(t, c->ro, c->o);
     th_fill(&A, -1, 1);
     th_fill(&B, -1, 1);
     grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){A, B}, 2, &O, 1);
-    TH_CHECK(st == GRT_OK, "matmul type %d failed: %s", t, th_last_error());
+    TH_CHECK(st == GRT_OK, "matmul types %d x %d failed: %s", t, bt, th_last_error());
     double *a = th_values(&A), *b = th_values(&B), *ref = calloc(th_numel(&O) + 1, sizeof(double));
     ref_matmul(a, &A.shape, c->ta, b, &B.shape, c->tb, &O.shape, ref);
     th_compare(&O, ref, 1, "matmul");
@@ -157,7 +159,21 @@ void suite_matmul(void)
     static const grt_element_type ft[] = {GRT_F32, GRT_F16, GRT_BF16};
     for (size_t t = 0; t < 3; t++)
         for (size_t c = 0; c < sizeof mcases / sizeof mcases[0]; c++)
-            test_float(ft[t], &mcases[c]);
+            test_float(ft[t], ft[t], &mcases[c]);
+    /* Mixed: f32 activations with f16/bf16 weights (the LLM case), the reverse, f16 x bf16. */
+    static const grt_element_type mix[][2] = {{GRT_F32, GRT_F16}, {GRT_F32, GRT_BF16},
+                                              {GRT_F16, GRT_F32}, {GRT_BF16, GRT_F16}};
+    for (size_t t = 0; t < 4; t++)
+        for (size_t c = 0; c < sizeof mcases / sizeof mcases[0]; c++)
+            test_float(mix[t][0], mix[t][1], &mcases[c]);
+    static const grt_element_type both[3] = {GRT_F32, GRT_F16, GRT_BF16};
+    TH_CHECK(cpu_kernel_supports(GRT_OP_MATMUL, (grt_element_type[]){GRT_F32, GRT_F16}, 2) &&
+                 cpu_kernel_supports(GRT_OP_MATMUL, (grt_element_type[]){GRT_F32, GRT_BF16}, 2) &&
+                 cpu_kernel_supports(GRT_OP_MATMUL, both + 1, 2),
+             "MatMul must support mixed float A/B");
+    TH_CHECK(!cpu_kernel_supports(GRT_OP_MATMUL, (grt_element_type[]){GRT_F32, GRT_I32}, 2) &&
+                 !cpu_kernel_supports(GRT_OP_MATMUL, (grt_element_type[]){GRT_I8, GRT_F32}, 2),
+             "MatMul must reject integer A/B");
     static const grt_element_type st[] = {GRT_I8, GRT_U8, GRT_I4, GRT_U4};
     for (size_t s = 0; s < 4; s++) {
         /* [N, K] weight (transpose_b), per channel and groups; decode and prefill. */

@@ -77,10 +77,21 @@ static void test_matmul(void) {
     grt_port k64 = PF(8, 64), k32 = PF(32, 16);
     CHECK_ST(add(GRT_OP_MATMUL, "x", 2, (grt_port[]){k64, k32}, 0, NULL, NULL), GRT_ERROR_SHAPE);
     CHECK_MSG("node 'x' (MatMul): K mismatch 64 vs 32");
-    grt_port h = P(GRT_F16, DIMS(4, 5));
-    CHECK_ST(add(GRT_OP_MATMUL, "mixed", 2, (grt_port[]){a, h}, 0, NULL, NULL), GRT_ERROR_SHAPE);
+    /* Mixed float types (f16/bf16 weight, f32 activations and the reverse): output = A's type. */
+    grt_port h = P(GRT_F16, DIMS(4, 5)), hb = P(GRT_BF16, DIMS(5, 4)), ha = P(GRT_F16, DIMS(3, 4));
+    CHECK_OK(add(GRT_OP_MATMUL, "mixed", 2, (grt_port[]){a, h}, 0, NULL, &o));
+    EXPECT(o, GRT_F32, 2, 3, 5);
+    CHECK_OK(add(GRT_OP_MATMUL, "mixed_bf16", 2, (grt_port[]){a, hb}, 1, (grt_attribute[]){AI("transpose_b", 1)}, &o));
+    EXPECT(o, GRT_F32, 2, 3, 5);
+    CHECK_OK(add(GRT_OP_MATMUL, "mixed_f16_a", 2, (grt_port[]){ha, b}, 0, NULL, &o));
+    EXPECT(o, GRT_F16, 3, 5);
+    CHECK_ST(add(GRT_OP_MATMUL, "mixed_k", 2, (grt_port[]){a, hb}, 0, NULL, NULL), GRT_ERROR_SHAPE);
+    CHECK_MSG("node 'mixed_k' (MatMul): K mismatch 4 vs 5");
     grt_port i = P(GRT_I32, DIMS(4, 4));
     CHECK_ST(add(GRT_OP_MATMUL, "int", 2, (grt_port[]){i, i}, 0, NULL, NULL), GRT_ERROR_SHAPE);
+    CHECK_MSG("node 'int' (MatMul): A must be a float type, got i32");
+    CHECK_ST(add(GRT_OP_MATMUL, "int_b", 2, (grt_port[]){a, i}, 0, NULL, NULL), GRT_ERROR_SHAPE);
+    CHECK_MSG("node 'int_b' (MatMul): B must be a float type, got i32");
     CHECK_ST(add(GRT_OP_MATMUL, "one", 1, &a, 0, NULL, NULL), GRT_ERROR_SHAPE);
     CHECK_MSG("expects 2 inputs");
     grt_port bb = PF(3, 4, 5);

@@ -1,9 +1,10 @@
 /*
  * kernels/matmul/matmul.c - batched MatMul with broadcasting batch dims and optional transposes.
  *
- * C[b] (M x N) = opA(A[b]) (M x K) x opB(B[b]) (K x N). A and B are f32/f16/bf16; B (or A) may be a
- * compressed constant (int8/int4, sym/asym, per channel or group-wise), dequantized panel by
- * panel inside the kernel: only a KB x NB f32 panel per task exists at a time, never a float copy
+ * C[b] (M x N) = opA(A[b]) (M x K) x opB(B[b]) (K x N). A and B are f32/f16/bf16, each its own
+ * (f32 activations with an f16/bf16 weight is the LLM case); B (or A) may be a compressed constant
+ * (int8/int4, sym/asym, per channel or group-wise). Both are converted / dequantized panel by
+ * panel inside the kernel: only a KB x NB f32 panel per task exists at a time, never an f32 copy
  * of the weight. Output type = A's type.
  *
  * Blocking: the output is split into tasks of MB rows x NB columns per batch matrix, run in
