@@ -13,6 +13,7 @@
  *   CHECK_MSG(text)                the last error mentions text
  *   CHECK_ERR(expr, want, needle)  status equality and, if needle is non-NULL, the last error
  *                                  mentions needle
+ * and (with GenRT) test_unary_model, test_core_has_device, test_shape, test_shape_is.
  */
 #ifndef GENRT_TESTS_COMMON_TEST_UTIL_H
 #define GENRT_TESTS_COMMON_TEST_UTIL_H
@@ -103,6 +104,33 @@ static inline grt_model *test_unary_model(const char *name, grt_op_type op, cons
         return NULL;
     }
     return m;
+}
+
+/* 1 if `core` lists device `name` (e.g. "CPU") among its available devices. */
+static inline int test_core_has_device(grt_core *core, const char *name) {
+    const char *const *names = NULL;
+    size_t n = 0;
+    if (grt_core_available_devices(core, &names, &n) != GRT_OK) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return 1;
+    return 0;
+}
+
+/* A shape of `rank` dims (unused dims zero). */
+static inline grt_shape test_shape(size_t rank, const int64_t *dims) {
+    grt_shape s;
+    memset(&s, 0, sizeof s);
+    s.rank = (uint32_t)rank;
+    for (size_t i = 0; i < rank; i++) s.dims[i] = dims[i];
+    return s;
+}
+
+/* 1 if *s has exactly `rank` dims equal to dims. */
+static inline int test_shape_is(const grt_shape *s, size_t rank, const int64_t *dims) {
+    if (s->rank != rank) return 0;
+    for (size_t i = 0; i < rank; i++)
+        if (s->dims[i] != dims[i]) return 0;
+    return 1;
 }
 #endif
 

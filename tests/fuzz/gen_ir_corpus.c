@@ -19,64 +19,21 @@ static const char *g_dir;
 static int put_file(const char *name, const uint8_t *p, size_t n) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", g_dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f || (n && fwrite(p, 1, n, f) != n)) {
-        fprintf(stderr, "cannot write %s\n", path);
-        if (f) fclose(f);
-        return 1;
-    }
-    return fclose(f) != 0;
+    if (ir_spill(path, p, n)) return 0;
+    fprintf(stderr, "cannot write %s\n", path);
+    return 1;
 }
 
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
-    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
-
-/* Rebuilds a file from `orig` with its JSON text replaced (first `from` -> `to`). */
-static int put_edit(const char *name, const uint8_t *orig, size_t n, const char *from, const char *to) {
-    uint64_t jo = grt_ir_get_u64(orig + 16), js = grt_ir_get_u64(orig + 24), bo = grt_ir_get_u64(orig + 32),
-             bs = grt_ir_get_u64(orig + 40);
-    char *json = malloc(js + 1);
-    if (!json) return 1;
-    memcpy(json, orig + jo, js);
-    json[js] = '\0';
-    char *hit = strstr(json, from);
-    if (!hit) {
-        fprintf(stderr, "%s: pattern '%s' not found\n", name, from);
-        free(json);
-        return 1;
-    }
-    size_t pre = (size_t)(hit - json), nj = js - strlen(from) + strlen(to);
-    size_t nbo = (64 + nj + 63) / 64 * 64, total = nbo + bs;
-    uint8_t *out = calloc(1, total);
+/* Writes a copy of `orig` with its JSON text edited (first `from` -> `to`). */
+static int put_edit(const char *name, const uint8_t *orig, const char *from, const char *to) {
+    size_t n = 0;
+    uint8_t *out = ir_edit_json(orig, from, to, &n);
     if (!out) {
-        free(json);
+        fprintf(stderr, "%s: edit failed\n", name);
         return 1;
     }
-    memcpy(out, orig, 64);
-    memcpy(out + 64, json, pre);
-    memcpy(out + 64 + pre, to, strlen(to));
-    memcpy(out + 64 + pre + strlen(to), hit + strlen(from), js - pre - strlen(from));
-    memcpy(out + nbo, orig + bo, bs);
-    grt_ir_put_u64(out + 24, nj);
-    grt_ir_put_u64(out + 32, nbo);
-    grt_ir_put_u64(out + 48, grt_ir_fnv1a64(out + 64, nj));
-    int rc = put_file(name, out, total);
-    (void)n;
+    int rc = put_file(name, out, n);
     free(out);
-    free(json);
     return rc;
 }
 
@@ -125,7 +82,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "building samples failed: %s\n", grt_last_error());
         goto done;
     }
-    if (!(a = slurp(pa, &na)) || !(b = slurp(pb, &nb)) || !(mt = slurp(pm, &nm))) goto done;
+    if (!(a = ir_slurp(pa, &na)) || !(b = ir_slurp(pb, &nb)) || !(mt = ir_slurp(pm, &nm))) goto done;
     int err = 0;
     /* Truncations and flips of the small model. */
     err |= put_file("trunc_header", a, 40);
@@ -148,26 +105,26 @@ int main(int argc, char **argv) {
     err |= put_file("flipped_json_byte", c, na);
     free(c);
     /* JSON edits of the small model. */
-    err |= put_edit("forward_ref", a, na, "[[0,0],[1,0]]", "[[0,0],[4,0]]");
-    err |= put_edit("bad_port", a, na, "[[0,0],[1,0]]", "[[0,0],[1,3]]");
-    err |= put_edit("bad_type", a, na, "\"f32\"", "\"f33\"");
-    err |= put_edit("huge_dim", a, na, "[-1,16]", "[-1,\"9223372036854775807\"]");
-    err |= put_edit("huge_offset", a, na, "\"offset\":0", "\"offset\":\"9223372036854775807\"");
-    err |= put_edit("wrong_bytes", a, na, "\"bytes\":512", "\"bytes\":513");
-    err |= put_edit("unknown_op", a, na, "\"MatMul\"", "\"MatMul2\"");
-    err |= put_edit("no_result", a, na, "\"Result\"", "\"ReLU\"");
-    err |= put_edit("k_mismatch", a, na, "[16,8]", "[15,8]");
-    err |= put_edit("bad_json", a, na, "\"nodes\":[", "\"nodes\":[[");
+    err |= put_edit("forward_ref", a, "[[0,0],[1,0]]", "[[0,0],[4,0]]");
+    err |= put_edit("bad_port", a, "[[0,0],[1,0]]", "[[0,0],[1,3]]");
+    err |= put_edit("bad_type", a, "\"f32\"", "\"f33\"");
+    err |= put_edit("huge_dim", a, "[-1,16]", "[-1,\"9223372036854775807\"]");
+    err |= put_edit("huge_offset", a, "\"offset\":0", "\"offset\":\"9223372036854775807\"");
+    err |= put_edit("wrong_bytes", a, "\"bytes\":512", "\"bytes\":513");
+    err |= put_edit("unknown_op", a, "\"MatMul\"", "\"MatMul2\"");
+    err |= put_edit("no_result", a, "\"Result\"", "\"ReLU\"");
+    err |= put_edit("k_mismatch", a, "[16,8]", "[15,8]");
+    err |= put_edit("bad_json", a, "\"nodes\":[", "\"nodes\":[[");
     /* Edits of the big model. */
-    err |= put_edit("block_dup_var", b, nb, "\"v_cache\"", "\"k_cache\"");
-    err |= put_edit("block_group", b, nb, "\"group_size\":16", "\"group_size\":5");
-    err |= put_edit("block_perm", b, nb, "[0,2,1,3]", "[0,2,2,3]");
+    err |= put_edit("block_dup_var", b, "\"v_cache\"", "\"k_cache\"");
+    err |= put_edit("block_group", b, "\"group_size\":16", "\"group_size\":5");
+    err |= put_edit("block_perm", b, "[0,2,1,3]", "[0,2,2,3]");
     err |= put_file("block_trunc_half", b, nb / 2);
     /* Edits of the metadata section. */
-    err |= put_edit("meta_count", mt, nm, "\"count\":6", "\"count\":7");
-    err |= put_edit("meta_dup_key", mt, nm, "\"key\":\"binary\"", "\"key\":\"llama.context_length\"");
-    err |= put_edit("meta_bad_type", mt, nm, "\"type\":\"strings\"", "\"type\":\"strinks\"");
-    err |= put_edit("meta_span", mt, nm, "\"offsets\":{\"offset\":", "\"offsets\":{\"offset\":\"9223372036854775807\",\"x\":");
+    err |= put_edit("meta_count", mt, "\"count\":6", "\"count\":7");
+    err |= put_edit("meta_dup_key", mt, "\"key\":\"binary\"", "\"key\":\"llama.context_length\"");
+    err |= put_edit("meta_bad_type", mt, "\"type\":\"strings\"", "\"type\":\"strinks\"");
+    err |= put_edit("meta_span", mt, "\"offsets\":{\"offset\":", "\"offsets\":{\"offset\":\"9223372036854775807\",\"x\":");
     rc = err ? 1 : 0;
     printf("corpus written to %s\n", g_dir);
 done:

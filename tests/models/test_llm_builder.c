@@ -21,6 +21,7 @@
 
 #include "frontends/llm.h"
 #include "ir/graph.h"
+#include "test_rng.h"
 #include "test_util.h"
 
 #define T_PROMPT 5
@@ -29,25 +30,14 @@
 
 /* --- deterministic weights: value = m * 2^-e with |m| <= 255, so exact in bf16 ------------- */
 
-static uint64_t name_seed(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
-}
-
-static uint32_t lcg(uint64_t *st) {
-    *st = *st * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(*st >> 33);
-}
-
 /* Fills w[n] for tensor `name`: norms near 1, biases small, matrices ~ 1/sqrt(in). */
 static void gen(const char *name, float *w, size_t n, int64_t in_dim) {
-    uint64_t st = name_seed(name);
+    uint64_t st = test_name_seed(name);
     int is_norm = strstr(name, "norm") != NULL, is_bias = strstr(name, "bias") != NULL;
     int e = 7;
     while (!is_norm && in_dim > 1 && (1ll << (2 * (e - 7))) < in_dim) e++; /* 2^-(e-7) ~ 1/sqrt(in) */
     for (size_t i = 0; i < n; i++) {
-        int m = (int)(lcg(&st) % 255u) - 127;
+        int m = (int)(test_lcg32(&st) % 255u) - 127;
         if (is_norm)
             w[i] = (float)(160 + m / 2) / 128.0f; /* [0.76, 1.74] */
         else
@@ -413,16 +403,11 @@ static void metadata_and_errors(void) {
 int main(void) {
     grt_core *core = NULL;
     grt_llm_config c;
-    int have_cpu = 0;
     if (grt_core_create(NULL, &core) != GRT_OK) {
         fprintf(stderr, "grt_core_create: %s\n", grt_last_error());
         return 1;
     }
-    const char *const *names = NULL;
-    size_t n = 0;
-    if (grt_core_available_devices(core, &names, &n) == GRT_OK)
-        for (size_t i = 0; i < n; i++) have_cpu |= !strcmp(names[i], "CPU");
-    if (!have_cpu) {
+    if (!test_core_has_device(core, "CPU")) {
         printf("skipped: no CPU device (set GENRT_PLUGIN_PATH)\n");
         grt_core_destroy(core);
         return 77;

@@ -23,7 +23,8 @@ static const char k_usage[] =
     "  -n, --max-tokens N    longest reply in tokens (default 512)\n"
     "sampling (defaults: temperature 0.8, top-k 40, top-p 0.95, seed 0):\n"
     "  --temperature T  --top-k K  --top-p P  --min-p P  --seed S\n"
-    "  --repeat-penalty R  --presence-penalty P  --frequency-penalty P\n";
+    "  --repeat-penalty R  --presence-penalty P  --frequency-penalty P\n"
+    "A Hugging Face model's generation_config.json replaces these defaults; options win.\n";
 
 typedef struct history {
     grt_chat_message *msgs;
@@ -80,11 +81,7 @@ static int run(int argc, char **argv) {
     const grt_cli_command *cmd = &grt_cli_cmd_chat;
     const char *model = NULL, *device = "CPU", *system_msg = NULL;
     grt_generation_config cfg;
-    grt_generation_config_defaults(&cfg);
-    cfg.max_new_tokens = 512;
-    cfg.sampler.temperature = 0.8f;
-    cfg.sampler.top_k = 40;
-    cfg.sampler.top_p = 0.95f;
+    grt_cli_generation_init(&cfg);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
@@ -115,7 +112,7 @@ static int run(int argc, char **argv) {
     char *line = NULL, *text = NULL;
     int32_t *ids = NULL;
     size_t line_cap = 0;
-    int32_t stop_tokens[4];
+    int32_t stop_tokens[20];
     size_t n_stop = 0;
     if (!llm.tok) {
         fprintf(stderr,
@@ -124,12 +121,13 @@ static int run(int argc, char **argv) {
                 model);
         goto done;
     }
+    if (grt_cli_generation_defaults("chat", &llm, &cfg, 512, stop_tokens, 16, &n_stop) != GRT_CLI_EXIT_OK)
+        goto done;
     add_stop_token(llm.tok, "<|im_end|>", stop_tokens, &n_stop);
     add_stop_token(llm.tok, "<|eot_id|>", stop_tokens, &n_stop);
     add_stop_token(llm.tok, "<|end|>", stop_tokens, &n_stop);
     cfg.stop_tokens = stop_tokens;
     cfg.n_stop_tokens = n_stop;
-    cfg.context_length = llm.context_length;
     const char *tmpl = grt_tokenizer_chat_template(llm.tok);
     int32_t bos = grt_tokenizer_bos(llm.tok), eos = grt_tokenizer_eos(llm.tok);
     const char *bos_s = bos >= 0 ? grt_tokenizer_token(llm.tok, bos) : "";

@@ -30,7 +30,9 @@ static const char k_usage[] =
     "  --ignore-eos            do not stop at the end-of-sequence token\n"
     "sampling (defaults: temperature 0.8, top-k 40, top-p 0.95, seed 0):\n"
     "  --temperature T  --top-k K  --top-p P  --min-p P  --seed S\n"
-    "  --repeat-penalty R  --presence-penalty P  --frequency-penalty P\n";
+    "  --repeat-penalty R  --presence-penalty P  --frequency-penalty P\n"
+    "A Hugging Face model's generation_config.json (temperature, top_k, top_p, repetition_penalty,\n"
+    "max_new_tokens, max_length, do_sample, eos_token_id) replaces these defaults; options win.\n";
 
 void grt_cli_llm_close(grt_cli_llm *llm) {
     grt_llm_session_destroy(llm->session);
@@ -133,6 +135,46 @@ int grt_cli_sampling_option(const grt_cli_command *cmd, int argc, char **argv, i
     return 1;
 }
 
+void grt_cli_generation_init(grt_generation_config *cfg) {
+    grt_generation_config_defaults(cfg);
+    cfg->max_new_tokens = GRT_CLI_UNSET;
+    cfg->sampler.temperature = GRT_CLI_UNSET;
+    cfg->sampler.top_k = GRT_CLI_UNSET;
+    cfg->sampler.top_p = GRT_CLI_UNSET;
+    cfg->sampler.repetition_penalty = GRT_CLI_UNSET;
+}
+
+int grt_cli_generation_defaults(const char *cmd, const grt_cli_llm *llm, grt_generation_config *cfg,
+                                int64_t dflt_max_new, int32_t *stops, size_t cap, size_t *n_stops) {
+    grt_generation_config d;
+    grt_meta_value mv;
+    grt_generation_config_defaults(&d);
+    d.max_new_tokens = dflt_max_new;
+    d.sampler.temperature = 0.8f;
+    d.sampler.top_k = 40;
+    d.sampler.top_p = 0.95f;
+    d.context_length = llm->context_length;
+    grt_status st = grt_generation_config_from_model(llm->model, &d, stops, cap, n_stops);
+    if (st) return grt_cli_fail(cmd, st);
+    if (*n_stops > cap) *n_stops = cap;
+    if (cfg->sampler.temperature < 0) cfg->sampler.temperature = d.sampler.temperature;
+    if (cfg->sampler.top_k < 0) cfg->sampler.top_k = d.sampler.top_k;
+    if (cfg->sampler.top_p < 0) cfg->sampler.top_p = d.sampler.top_p;
+    if (cfg->sampler.repetition_penalty < 0) cfg->sampler.repetition_penalty = d.sampler.repetition_penalty;
+    if (cfg->max_new_tokens < 0) cfg->max_new_tokens = d.max_new_tokens;
+    cfg->context_length = d.context_length;
+    if (grt_model_get_meta(llm->model, "generation.huggingface.config", &mv) == GRT_OK) {
+        fprintf(stderr,
+                "generation defaults from generation_config.json: temperature %g, top-k %d, top-p %g, "
+                "repeat-penalty %g, max tokens %lld, context %lld, %zu eos stop token(s)\n",
+                (double)cfg->sampler.temperature, (int)cfg->sampler.top_k, (double)cfg->sampler.top_p,
+                (double)cfg->sampler.repetition_penalty, (long long)cfg->max_new_tokens,
+                (long long)cfg->context_length, *n_stops);
+    }
+    grt_clear_error();
+    return GRT_CLI_EXIT_OK;
+}
+
 void grt_cli_print_stats(const grt_generation_result *res, size_t n_prompt) {
     struct rusage ru;
     double peak_mib = 0;
@@ -202,11 +244,9 @@ static int run(int argc, char **argv) {
     size_t n_stops = 0;
     int ids_out = 0, rc = GRT_CLI_EXIT_FAIL;
     grt_generation_config cfg;
-    grt_generation_config_defaults(&cfg);
-    cfg.max_new_tokens = 128;
-    cfg.sampler.temperature = 0.8f;
-    cfg.sampler.top_k = 40;
-    cfg.sampler.top_p = 0.95f;
+    int32_t eos_stops[16];
+    size_t n_eos = 0;
+    grt_cli_generation_init(&cfg);
     stops = calloc((size_t)argc, sizeof *stops);
     if (!stops) return grt_cli_fail("generate", GRT_ERROR_OUT_OF_MEMORY);
     for (int i = 1; i < argc; i++) {
@@ -264,8 +304,13 @@ static int run(int argc, char **argv) {
     grt_generation_result res;
     memset(&res, 0, sizeof res);
     if ((rc = grt_cli_llm_open("generate", model, device, &llm)) != GRT_CLI_EXIT_OK) goto done;
+    if ((rc = grt_cli_generation_defaults("generate", &llm, &cfg, 128, eos_stops, 16, &n_eos)) != GRT_CLI_EXIT_OK)
+        goto done;
     rc = GRT_CLI_EXIT_FAIL;
-    cfg.context_length = llm.context_length;
+    if (cfg.stop_at_eos) { /* --ignore-eos also ignores generation_config.json's eos ids */
+        cfg.stop_tokens = eos_stops;
+        cfg.n_stop_tokens = n_eos;
+    }
     if (prompt) {
         if (!llm.tok) {
             fprintf(stderr,

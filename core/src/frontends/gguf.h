@@ -124,6 +124,13 @@ uint16_t gguf_f32_to_f16(float f);
 /* grt_model_read's GGUF entry (read.c). */
 int grt_gguf_probe(const char *path, int is_dir, const uint8_t *head, size_t n);
 grt_status grt_gguf_load(grt_core *core, const char *path, grt_model **out);
+/* llama3 RoPE scaling as llama.cpp stores it (tensor rope_freqs.weight): out[i], i < R/2, is the
+ * divisor of pair i's inv_freq = theta^(-2i/R) (computed in f32 like llama.cpp's converter):
+ * 1 when the wavelength 2*pi/inv_freq < orig/high, factor when > orig/low, else
+ * 1 / ((1 - smooth) / factor + smooth) with smooth = (orig/wavelength - low) / (high - low) —
+ * the RoPE op's llama3 formula (docs/OPSET.md) written as a divisor. (gguf_write.c) */
+void gguf_llama3_rope_factors(double theta, int64_t rotary_dim, double factor, double low, double high,
+                              double orig, float *out);
 /* grt_model_save_as(model, path, "gguf"). */
 grt_status grt_gguf_write(const grt_model *model, const char *path);
 

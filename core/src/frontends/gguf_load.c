@@ -149,6 +149,138 @@ static int arch_float(const grt_gguf *f, const char *arch, const char *suffix, d
     return grt_gguf_get_float(f, key, v);
 }
 
+/* Divisors of rope_freqs.weight recomputed from the candidate config match the tensor. */
+static int freqs_match(const grt_llm_config *c, int64_t R, const float *d, int64_t n) {
+    float *ref = malloc((size_t)n * sizeof *ref);
+    int ok = ref != NULL;
+    if (ok) gguf_llama3_rope_factors(c->rope_theta, R, c->rope_factor, c->rope_low_freq_factor,
+                                     c->rope_high_freq_factor, (double)c->rope_original_max_position, ref);
+    for (int64_t i = 0; ok && i < n; i++) ok = fabs((double)ref[i] - d[i]) <= 1e-6 * fabs((double)d[i]);
+    free(ref);
+    return ok;
+}
+
+/* llama3 parameters from llama.cpp's rope_freqs.weight (per-pair divisors): factor = the largest
+ * divisor; low / high / original context from the standard Llama 3.1 / 3.2 values, else fitted
+ * to the transition band (only the wavelengths orig/low and orig/high matter: low = 1 is taken);
+ * accepted only when the recomputed divisors match the tensor to 1e-6 relative. */
+static grt_status rope_from_freqs(const grt_gguf *f, const grt_gguf_tensor *t, grt_llm_config *c) {
+    const double pi = 3.14159265358979323846;
+    int64_t R = c->rotary_dim ? c->rotary_dim : c->head_dim, n = R / 2;
+    if (t->type != GGML_F32 || t->n_dims != 1 || t->ne[0] != n || n < 1)
+        return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: tensor 'rope_freqs.weight' must be F32 [%lld] (rotary dims / 2)",
+                         f->path, (long long)n);
+    float *d = malloc((size_t)n * sizeof *d);
+    if (!d) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: out of memory", f->path);
+    memcpy(d, t->data, (size_t)n * sizeof *d);
+    double fac = 0.0;
+    int all_one = 1;
+    for (int64_t i = 0; i < n; i++) {
+        if (!(d[i] >= 1.0f) || !isfinite(d[i])) fac = -1.0;
+        if (fac >= 0.0 && d[i] > fac) fac = d[i];
+        all_one &= d[i] == 1.0f;
+    }
+    grt_status st = GRT_OK;
+    if (all_one) goto done; /* no scaling */
+    grt_llm_config k = *c;
+    k.rope_scaling = 2;
+    k.rope_factor = fac;
+    k.rope_low_freq_factor = 1.0;
+    k.rope_high_freq_factor = 4.0;
+    k.rope_original_max_position = 8192;
+    int ok = fac > 1.0 && freqs_match(&k, R, d, n);
+    if (!ok && fac > 1.0) {
+        /* transition band: smooth = (x - 1/lo) / (1/hi - 1/lo), x = 1/wavelength */
+        double xs[2] = {0, 0}, ss[2] = {0, 0}, wmax1 = 0.0, wminf = 0.0;
+        int nt = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double inv = 1.0 / pow(c->rope_theta, (double)(2 * i) / (double)R), w = 2.0 * pi / inv;
+            if (d[i] == 1.0f) wmax1 = w;
+            else if ((double)d[i] == fac) { if (wminf == 0.0) wminf = w; }
+            else {
+                int j = nt == 0 ? 0 : 1;
+                xs[j] = 1.0 / w;
+                ss[j] = (1.0 / d[i] - 1.0 / fac) / (1.0 - 1.0 / fac);
+                nt++;
+            }
+        }
+        double lo = 0.0, hi = 0.0;
+        if (nt >= 2 && xs[0] != xs[1] && ss[0] != ss[1]) {
+            double a = (ss[1] - ss[0]) / (xs[1] - xs[0]), ilo = xs[0] - ss[0] / a;
+            lo = 1.0 / ilo;
+            hi = 1.0 / (ilo + 1.0 / a);
+        } else if (nt == 1) { /* one point: assume the standard high/low ratio 4 */
+            lo = (3.0 * ss[0] + 1.0) / xs[0];
+            hi = lo / 4.0;
+        } else if (nt == 0 && wminf > 0.0) { /* a step: any band between the two groups */
+            lo = floor(wminf * 0.999);
+            hi = (wmax1 + lo) / 2.0;
+        }
+        if (lo > 0.0 && hi > 0.0 && lo > hi && lo < 1e12) {
+            k.rope_original_max_position = (int64_t)llround(lo);
+            k.rope_high_freq_factor = (double)k.rope_original_max_position / hi;
+            ok = freqs_match(&k, R, d, n);
+        }
+    }
+    if (!ok) {
+        st = grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: tensor 'rope_freqs.weight' does not match llama3 RoPE scaling "
+                       "(max divisor %g): per-dimension rope factors not supported", f->path, fac);
+        goto done;
+    }
+    *c = k;
+done:
+    free(d);
+    return st;
+}
+
+/* RoPE scaling: our exact genrt.llm.rope_* keys, else <arch>.rope.scaling.type (none / linear,
+ * or llama3 with its genrt.llm.rope_*_freq_factor keys), else llama.cpp's rope_freqs.weight. */
+static grt_status rope_scaling(const grt_gguf *f, const char *arch, grt_llm_config *c) {
+    const char *st;
+    size_t sl;
+    char key[128];
+    int have_type = grt_gguf_get_str(f, "genrt.llm.rope_scaling", &st, &sl);
+    int ours = have_type;
+    if (!have_type) {
+        snprintf(key, sizeof key, "%s.rope.scaling.type", arch);
+        have_type = grt_gguf_get_str(f, key, &st, &sl);
+    }
+    if (have_type && !(sl == 4 && !memcmp(st, "none", 4))) {
+        if (sl == 6 && !memcmp(st, "linear", 6)) {
+            c->rope_scaling = 1;
+            if (!(ours ? grt_gguf_get_float(f, "genrt.llm.rope_factor", &c->rope_factor)
+                       : arch_float(f, arch, "rope.scaling.factor", &c->rope_factor)))
+                return grt_error(GRT_ERROR_FORMAT, "%s: linear rope scaling without a factor key", f->path);
+        } else if (sl == 6 && !memcmp(st, "llama3", 6)) {
+            c->rope_scaling = 2;
+            int ok = ours ? grt_gguf_get_float(f, "genrt.llm.rope_factor", &c->rope_factor) &&
+                                grt_gguf_get_int(f, "genrt.llm.rope_original_context_length",
+                                                 &c->rope_original_max_position)
+                          : arch_float(f, arch, "rope.scaling.factor", &c->rope_factor) &&
+                                arch_int(f, arch, "rope.scaling.original_context_length",
+                                         &c->rope_original_max_position);
+            ok = ok && grt_gguf_get_float(f, "genrt.llm.rope_low_freq_factor", &c->rope_low_freq_factor) &&
+                 grt_gguf_get_float(f, "genrt.llm.rope_high_freq_factor", &c->rope_high_freq_factor);
+            if (!ok)
+                return grt_error(GRT_ERROR_FORMAT, "%s: llama3 rope scaling without genrt.llm.rope_factor / "
+                                 "rope_low_freq_factor / rope_high_freq_factor / rope_original_context_length",
+                                 f->path);
+        } else {
+            return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: rope scaling '%.*s' not supported", f->path,
+                             (int)(sl > 32 ? 32 : sl), st);
+        }
+    }
+    if (grt_gguf_find_tensor(f, "rope_factors_long.weight") || grt_gguf_find_tensor(f, "rope_factors_short.weight"))
+        return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: per-dimension rope factors (rope_factors_long / rope_factors_short) "
+                         "not supported", f->path);
+    const grt_gguf_tensor *rf = grt_gguf_find_tensor(f, "rope_freqs.weight");
+    if (rf && c->rope_scaling == 0) return rope_from_freqs(f, rf, c);
+    if (rf && c->rope_scaling == 1)
+        return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: tensor 'rope_freqs.weight' together with linear rope scaling",
+                         f->path);
+    return GRT_OK;
+}
+
 static grt_status make_config(const grt_gguf *f, grt_llm_config *c) {
     const char *as;
     size_t al;
@@ -182,22 +314,8 @@ static grt_status make_config(const grt_gguf *f, grt_llm_config *c) {
     arch_float(f, arch, "rope.freq_base", &c->rope_theta);
     arch_int(f, arch, "rope.dimension_count", &c->rotary_dim);
     if (c->rotary_dim == c->head_dim) c->rotary_dim = 0;
-    const char *st;
-    size_t sl;
-    char key[128];
-    snprintf(key, sizeof key, "%s.rope.scaling.type", arch);
-    if (grt_gguf_get_str(f, key, &st, &sl) && !(sl == 4 && !memcmp(st, "none", 4))) {
-        if (sl == 6 && !memcmp(st, "linear", 6)) {
-            c->rope_scaling = 1;
-            arch_float(f, arch, "rope.scaling.factor", &c->rope_factor);
-        } else {
-            return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: rope scaling '%.*s' not supported", f->path,
-                             (int)(sl > 32 ? 32 : sl), st);
-        }
-    }
-    if (grt_gguf_find_tensor(f, "rope_freqs.weight") || grt_gguf_find_tensor(f, "rope_factors_long.weight"))
-        return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: per-dimension rope factors (rope_freqs / rope_factors_*) not supported yet",
-                         f->path);
+    grt_status rs = rope_scaling(f, arch, c);
+    if (rs != GRT_OK) return rs;
     /* ggml's llama uses "normal" rope on weights permuted to the interleaved layout; the others NeoX */
     c->rope_mode = llama ? GRT_LLM_ROPE_INTERLEAVED : GRT_LLM_ROPE_HALF;
     const grt_gguf_tensor *emb = grt_gguf_find_tensor(f, "token_embd.weight");

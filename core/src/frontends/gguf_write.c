@@ -11,11 +11,18 @@
  *   rope      ggml runs llama/mistral with interleaved rope and qwen2/qwen3/phi3 with half
  *             rotation: when the model's RoPE mode differs, the rows of attn_q / attn_k (weights
  *             and biases) are permuted per head so llama.cpp computes the same thing.
+ *   llama3    a RoPE with llama3 scaling is written the way llama.cpp's converter does it: the
+ *             tensor rope_freqs.weight (F32 [R/2], the divisor of each pair's inv_freq, from
+ *             gguf_llama3_rope_factors) and no <arch>.rope.scaling.* keys (llama.cpp would read
+ *             rope.scaling.factor as an extra linear scale); the exact parameters go under
+ *             genrt.llm.rope_scaling = "llama3", genrt.llm.rope_factor / rope_low_freq_factor /
+ *             rope_high_freq_factor (float64) and genrt.llm.rope_original_context_length.
  * Ownership: reads the model only. Thread-safety: reentrant.
  */
 #include "frontends/gguf.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +35,9 @@
 #define TENSOR_ALIGN 64
 
 typedef struct wtensor {
-    const grt_ir_node *node;
+    const grt_ir_node *node; /* NULL for a tensor made by the writer (raw, name) */
+    const char *name;
+    const uint8_t *raw;      /* F32 data of a writer-made tensor */
     uint32_t type;  /* ggml_type */
     uint32_t n_dims;
     uint64_t ne[GGUF_MAX_DIMS];
@@ -119,6 +128,10 @@ static grt_status classify(const grt_ir_node *n, wtensor *t) {
 
 /* Encodes row r of tensor t into out (row_bytes). */
 static void encode_row(const wtensor *t, size_t r, uint8_t *out) {
+    if (!t->node) {
+        memcpy(out, t->raw + r * t->row_bytes, t->row_bytes);
+        return;
+    }
     const grt_ir_const *c = t->node->cst;
     const grt_compression_info *ci = &c->comp;
     size_t K = (size_t)t->ne[0], gr = K / 32;
@@ -161,13 +174,83 @@ static size_t src_row(const wtensor *t, size_t r) {
     return h * hd + 2 * (k % half) + k / half;                    /* half k = j*hd/2 + i <- interleaved 2i + j */
 }
 
-static grt_status write_meta(wctx *w, const grt_model *m, size_t *count_out, int dry) {
+/* RoPE parameters of the graph's first RoPE node. */
+typedef struct rope_info {
+    int mode;     /* -1 none, -2 partial rotary, else the `mode` attribute */
+    int scaling;  /* `scaling` attribute */
+    double theta, factor, low, high;
+    int64_t orig;
+} rope_info;
+
+static double attr_f(const grt_ir_node *n, const char *name, double dflt) {
+    const grt_attr_value *a = grt_ir_node_attr(n, name);
+    return !a ? dflt : a->type == GRT_ATTR_FLOAT ? a->u.f : a->type == GRT_ATTR_INT ? (double)a->u.i : dflt;
+}
+
+static void graph_rope(const grt_ir_graph *g, rope_info *r) {
+    memset(r, 0, sizeof *r);
+    r->mode = -1;
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        const grt_ir_node *n = &g->nodes[i];
+        if (n->op != GRT_OP_ROPE) continue;
+        r->mode = attr_f(n, "rotary_dims", 0) != 0 ? -2 : (int)attr_f(n, "mode", 0);
+        r->scaling = (int)attr_f(n, "scaling", 0);
+        r->theta = attr_f(n, "theta", 10000.0);
+        r->factor = attr_f(n, "factor", 1.0);
+        r->low = attr_f(n, "low_freq_factor", 1.0);
+        r->high = attr_f(n, "high_freq_factor", 4.0);
+        r->orig = (int64_t)attr_f(n, "original_max_position", 8192);
+        return;
+    }
+}
+
+void gguf_llama3_rope_factors(double theta, int64_t rotary_dim, double factor, double low, double high,
+                              double orig, float *out) {
+    const double pi = 3.14159265358979323846;
+    double lo_wave = orig / low, hi_wave = orig / high;
+    for (int64_t i = 0; i < rotary_dim / 2; i++) {
+        /* inv_freq as the converter computes it: theta ** (2i / R) in f32, then 1 / that */
+        float e = (float)(2 * i) / (float)rotary_dim;
+        float inv = 1.0f / powf((float)theta, e);
+        double wave = 2.0 * pi / (double)inv, d;
+        if (wave < hi_wave) d = 1.0;
+        else if (wave > lo_wave) d = factor;
+        else {
+            double smooth = (orig / wave - low) / (high - low);
+            d = 1.0 / ((1.0 - smooth) / factor + smooth);
+        }
+        out[i] = (float)d;
+    }
+}
+
+static void w_kv_f64(wctx *w, const char *key, double v) {
+    w_str(w, key, strlen(key));
+    w_u32(w, GGUF_F64);
+    w_bytes(w, &v, 8);
+}
+
+/* Keys replaced by the genrt.llm.rope_* ones (and rope_freqs.weight) for llama3 scaling. */
+static int llama3_replaced(const char *key, const char *arch) {
+    static const char *const sfx[] = {".rope.scaling.type", ".rope.scaling.factor",
+                                      ".rope.scaling.original_context_length"};
+    size_t al = strlen(arch);
+    if (!strncmp(key, "genrt.llm.rope_", 15) && strcmp(key, "genrt.llm.rope_mode")) return 1;
+    if (strncmp(key, arch, al)) return 0;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(key + al, sfx[i])) return 1;
+    return 0;
+}
+
+static grt_status write_meta(wctx *w, const grt_model *m, const char *arch, const rope_info *ri,
+                             size_t *count_out, int dry) {
     size_t count = 0;
+    int llama3 = ri->scaling == 2;
     for (size_t i = 0; i < grt_model_meta_count(m); i++) {
         const char *key = grt_model_meta_key(m, i);
         grt_meta_value v;
         if (!key || grt_model_get_meta(m, key, &v) != GRT_OK) continue;
         if (!strcmp(key, "general.alignment") || !strcmp(key, "genrt.llm.rope_mode")) continue;
+        if (llama3 && llama3_replaced(key, arch)) continue;
         count++;
         if (dry) continue;
         w_str(w, key, strlen(key));
@@ -226,20 +309,24 @@ static grt_status write_meta(wctx *w, const grt_model *m, size_t *count_out, int
             return grt_error(GRT_ERROR_NOT_SUPPORTED, "metadata key '%s': type %u has no GGUF equivalent", key, v.type);
         }
     }
+    if (llama3) {
+        count += 5;
+        if (!dry) {
+            const char *k = "genrt.llm.rope_scaling";
+            w_str(w, k, strlen(k));
+            w_u32(w, GGUF_STRING);
+            w_str(w, "llama3", 6);
+            w_kv_f64(w, "genrt.llm.rope_factor", ri->factor);
+            w_kv_f64(w, "genrt.llm.rope_low_freq_factor", ri->low);
+            w_kv_f64(w, "genrt.llm.rope_high_freq_factor", ri->high);
+            k = "genrt.llm.rope_original_context_length";
+            w_str(w, k, strlen(k));
+            w_u32(w, GGUF_U64);
+            w_u64(w, (uint64_t)ri->orig);
+        }
+    }
     *count_out = count + 1; /* + general.alignment */
     return GRT_OK;
-}
-
-/* Rope mode of the graph's first RoPE node (-1 if none). */
-static int graph_rope_mode(const grt_ir_graph *g) {
-    for (uint32_t i = 0; i < g->n_nodes; i++)
-        if (g->nodes[i].op == GRT_OP_ROPE) {
-            const grt_attr_value *a = grt_ir_node_attr(&g->nodes[i], "mode");
-            const grt_attr_value *rd = grt_ir_node_attr(&g->nodes[i], "rotary_dims");
-            if (rd && rd->type == GRT_ATTR_INT && rd->u.i != 0) return -2; /* partial rotary */
-            return a && a->type == GRT_ATTR_INT ? (int)a->u.i : 0;
-        }
-    return -1;
 }
 
 static int64_t meta_int(const grt_model *m, const char *arch, const char *suffix, int64_t dflt) {
@@ -254,6 +341,7 @@ grt_status grt_gguf_write(const grt_model *model, const char *path) {
     wtensor *ts = NULL;
     size_t nt = 0, n_kv = 0;
     uint8_t *row = NULL;
+    float *freqs = NULL;
     char *tmp = NULL;
     wctx w = {0};
     grt_status st;
@@ -266,7 +354,9 @@ grt_status grt_gguf_write(const grt_model *model, const char *path) {
     memcpy(arch, av.u.str.data, av.u.str.len);
     int want_mode = !strcmp(arch, "llama") || !strcmp(arch, "mistral") ? 1
                     : !strcmp(arch, "qwen2") || !strcmp(arch, "qwen3") || !strcmp(arch, "phi3") ? 0 : -1;
-    int mode = graph_rope_mode(g);
+    rope_info ri;
+    graph_rope(g, &ri);
+    int mode = ri.mode;
     int64_t hq = meta_int(model, arch, "attention.head_count", 0);
     int64_t hd = meta_int(model, arch, "attention.key_length",
                           hq > 0 ? meta_int(model, arch, "embedding_length", 0) / hq : 0);
@@ -276,7 +366,10 @@ grt_status grt_gguf_write(const grt_model *model, const char *path) {
     if (permute && (hd <= 0 || hd % 2))
         return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: cannot permute attention weights (head_dim %lld)", path,
                          (long long)hd);
-    if (!(ts = calloc(g->n_nodes ? g->n_nodes : 1, sizeof *ts))) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s", path);
+    if (ri.scaling == 2 && (hd <= 0 || hd % 2 || mode < 0))
+        return grt_error(GRT_ERROR_NOT_SUPPORTED, "%s: llama3 RoPE scaling needs a full-rotary head_dim (got %lld)", path,
+                         (long long)hd);
+    if (!(ts = calloc((size_t)g->n_nodes + 1, sizeof *ts))) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s", path);
     uint64_t off = 0;
     size_t max_row = 1;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
@@ -284,6 +377,7 @@ grt_status grt_gguf_write(const grt_model *model, const char *path) {
         if (n->op != GRT_OP_CONSTANT || (!ends_with(n->name, ".weight") && !ends_with(n->name, ".bias"))) continue;
         wtensor *t = &ts[nt];
         if ((st = classify(n, t)) != GRT_OK) goto fail;
+        t->name = n->name;
         if (permute && (strstr(n->name, ".attn_q.") || strstr(n->name, ".attn_k."))) {
             if (t->n_dims > 2 || (n->outputs[0].shape.dims[0] % hd)) {
                 st = grt_error(GRT_ERROR_NOT_SUPPORTED, "tensor '%s': cannot permute rows for rope", n->name);
@@ -304,7 +398,25 @@ grt_status grt_gguf_write(const grt_model *model, const char *path) {
         if (t->row_bytes > max_row) max_row = t->row_bytes;
         nt++;
     }
-    if ((st = write_meta(&w, model, &n_kv, 1)) != GRT_OK) goto fail;
+    if (ri.scaling == 2) { /* llama.cpp's form of llama3 scaling: per-pair divisors */
+        if (!(freqs = malloc((size_t)hd / 2 * sizeof *freqs))) {
+            st = grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: out of memory", path);
+            goto fail;
+        }
+        gguf_llama3_rope_factors(ri.theta, hd, ri.factor, ri.low, ri.high, (double)ri.orig, freqs);
+        wtensor *t = &ts[nt++];
+        t->name = "rope_freqs.weight";
+        t->raw = (const uint8_t *)freqs;
+        t->type = GGML_F32;
+        t->n_dims = 1;
+        t->ne[0] = (uint64_t)hd / 2;
+        t->rows = 1;
+        t->row_bytes = t->bytes = (size_t)hd / 2 * sizeof *freqs;
+        t->offset = off;
+        off += (t->bytes + TENSOR_ALIGN - 1) / TENSOR_ALIGN * TENSOR_ALIGN;
+        if (t->row_bytes > max_row) max_row = t->row_bytes;
+    }
+    if ((st = write_meta(&w, model, arch, &ri, &n_kv, 1)) != GRT_OK) goto fail;
     size_t pl = strlen(path);
     if (!(tmp = malloc(pl + 16)) || !(row = malloc(max_row))) {
         st = grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: out of memory", path);
@@ -322,9 +434,9 @@ grt_status grt_gguf_write(const grt_model *model, const char *path) {
     w_str(&w, "general.alignment", strlen("general.alignment"));
     w_u32(&w, GGUF_U32);
     w_u32(&w, OUT_ALIGN);
-    if ((st = write_meta(&w, model, &n_kv, 0)) != GRT_OK) goto fail;
+    if ((st = write_meta(&w, model, arch, &ri, &n_kv, 0)) != GRT_OK) goto fail;
     for (size_t i = 0; i < nt; i++) {
-        w_str(&w, ts[i].node->name, strlen(ts[i].node->name));
+        w_str(&w, ts[i].name, strlen(ts[i].name));
         w_u32(&w, ts[i].n_dims);
         for (uint32_t d = 0; d < ts[i].n_dims; d++) w_u64(&w, ts[i].ne[d]);
         w_u32(&w, ts[i].type);
@@ -369,6 +481,7 @@ fail:
     }
     free(tmp);
     free(row);
+    free(freqs);
     free(ts);
     return st;
 }

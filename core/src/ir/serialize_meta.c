@@ -21,10 +21,9 @@
 #include <string.h>
 
 #include "ir/serialize_format.h"
+#include "ir/serialize_util.h"
 #include "ir/weights.h"
 #include "util/error.h"
-
-static size_t align_up(size_t v) { return (v + (GRT_IR_ALIGN - 1)) & ~(size_t)(GRT_IR_ALIGN - 1); }
 
 /* 1 if a string value can be stored as a JSON string and read back byte for byte. */
 static int json_safe(const char *p, size_t n) { return memchr(p, 0, n) == NULL && grt_ir_utf8_valid(p, n); }
@@ -54,15 +53,15 @@ static int part_sizes(const grt_meta_value *v, size_t *a, size_t *b) {
 }
 
 grt_status grt_ir_meta_layout(const grt_ir_meta *m, size_t start, size_t *offs, size_t *end) {
-    size_t cur = align_up(start);
+    size_t cur = grt_ir_align_up(start);
     for (size_t i = 0; i < m->count; i++) {
         size_t a, b;
         if (!part_sizes(&m->entries[i].v, &a, &b) || a > SIZE_MAX / 4 - cur || b > SIZE_MAX / 4 - cur - a)
             return grt_error(GRT_ERROR_OUT_OF_MEMORY, "metadata '%s': too large to save", m->entries[i].key);
         offs[2 * i] = cur;
-        cur = align_up(cur + a);
+        cur = grt_ir_align_up(cur + a);
         offs[2 * i + 1] = cur;
-        cur = align_up(cur + b);
+        cur = grt_ir_align_up(cur + b);
     }
     *end = cur;
     return GRT_OK;
@@ -70,53 +69,39 @@ grt_status grt_ir_meta_layout(const grt_ir_meta *m, size_t start, size_t *offs, 
 
 /* --- writing ---------------------------------------------------------------------------- */
 
-static cJSON *json_int(int64_t v) {
-    if (v >= -GRT_IR_JSON_MAX_EXACT && v <= GRT_IR_JSON_MAX_EXACT) return cJSON_CreateNumber((double)v);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)v);
-    return cJSON_CreateString(buf);
-}
-
-static int put(cJSON *obj, const char *key, cJSON *item) {
-    if (!item) return 0;
-    cJSON_AddItemToObject(obj, key, item);
-    return 1;
-}
-
-static cJSON *json_span(size_t offset, size_t bytes) {
-    cJSON *o = cJSON_CreateObject();
-    if (o && put(o, "offset", json_int((int64_t)offset)) && put(o, "bytes", json_int((int64_t)bytes))) return o;
-    cJSON_Delete(o);
-    return NULL;
-}
-
 static cJSON *json_entry(const grt_ir_meta_entry *e, size_t off_a, size_t off_b) {
     static const char *const names[] = {"none", "int", "float", "string", "ints", "floats", "strings"};
     const grt_meta_value *v = &e->v;
     size_t a, b;
     cJSON *o = cJSON_CreateObject();
     if (!o || v->type < GRT_META_INT || v->type > GRT_META_STRING_ARRAY || !part_sizes(v, &a, &b) ||
-        !put(o, "key", cJSON_CreateString(e->key)) || !put(o, "type", cJSON_CreateString(names[v->type])))
+        !grt_ir_json_put(o, "key", cJSON_CreateString(e->key)) ||
+        !grt_ir_json_put(o, "type", cJSON_CreateString(names[v->type])))
         goto fail;
     switch ((grt_meta_type)v->type) {
     case GRT_META_INT:
-        if (!put(o, "value", json_int(v->u.i))) goto fail;
+        if (!grt_ir_json_put(o, "value", grt_ir_json_int(v->u.i))) goto fail;
         break;
     case GRT_META_FLOAT:
-        if (!put(o, "value", isfinite(v->u.f) ? cJSON_CreateNumber(v->u.f)
+        if (!grt_ir_json_put(o, "value", isfinite(v->u.f) ? cJSON_CreateNumber(v->u.f)
                                                : cJSON_CreateString(isnan(v->u.f) ? "nan" : v->u.f > 0 ? "inf" : "-inf")))
             goto fail;
         break;
     case GRT_META_STRING:
-        if (!(a ? put(o, "data", json_span(off_a, a)) : put(o, "value", cJSON_CreateString(v->u.str.data)))) goto fail;
+        if (!(a ? grt_ir_json_put(o, "data", grt_ir_json_span(off_a, a))
+                : grt_ir_json_put(o, "value", cJSON_CreateString(v->u.str.data))))
+            goto fail;
         break;
     case GRT_META_INT_ARRAY:
     case GRT_META_FLOAT_ARRAY:
-        if (!put(o, "count", json_int((int64_t)v->u.ints.count)) || !put(o, "data", json_span(off_a, a))) goto fail;
+        if (!grt_ir_json_put(o, "count", grt_ir_json_int((int64_t)v->u.ints.count)) ||
+            !grt_ir_json_put(o, "data", grt_ir_json_span(off_a, a)))
+            goto fail;
         break;
     default:
-        if (!put(o, "count", json_int((int64_t)v->u.strs.count)) || !put(o, "offsets", json_span(off_a, a)) ||
-            !put(o, "data", json_span(off_b, b)))
+        if (!grt_ir_json_put(o, "count", grt_ir_json_int((int64_t)v->u.strs.count)) ||
+            !grt_ir_json_put(o, "offsets", grt_ir_json_span(off_a, a)) ||
+            !grt_ir_json_put(o, "data", grt_ir_json_span(off_b, b)))
             goto fail;
         break;
     }
@@ -139,15 +124,11 @@ cJSON *grt_ir_meta_to_json(const grt_ir_meta *m, const size_t *offs) {
     return arr;
 }
 
-static int write_all(FILE *f, const void *p, size_t n) { return n == 0 || fwrite(p, 1, n, f) == n; }
-
+/* Zero-pads from blob position *pos up to off (nothing if already there). */
 static int pad_to(FILE *f, size_t *pos, size_t off) {
-    static const uint8_t z[GRT_IR_ALIGN];
-    while (*pos < off) {
-        size_t k = off - *pos < sizeof z ? off - *pos : sizeof z;
-        if (!write_all(f, z, k)) return 0;
-        *pos += k;
-    }
+    if (*pos >= off) return 1;
+    if (!grt_ir_write_zeros(f, off - *pos)) return 0;
+    *pos = off;
     return 1;
 }
 
@@ -158,11 +139,11 @@ static int write_u64s(FILE *f, size_t n, uint64_t (*get)(const grt_meta_value *,
     for (size_t i = 0; i < n; i++) {
         grt_ir_put_u64(buf + 8 * k, get(v, i));
         if (++k == 512) {
-            if (!write_all(f, buf, sizeof buf)) return 0;
+            if (!grt_ir_write_all(f, buf, sizeof buf)) return 0;
             k = 0;
         }
     }
-    return write_all(f, buf, 8 * k);
+    return grt_ir_write_all(f, buf, 8 * k);
 }
 
 static uint64_t get_word(const grt_meta_value *v, size_t i) {
@@ -179,7 +160,7 @@ int grt_ir_meta_write_blob(const grt_ir_meta *m, const size_t *offs, FILE *f, si
         if (a && !pad_to(f, pos, offs[2 * i])) return 0;
         switch ((grt_meta_type)v->type) {
         case GRT_META_STRING:
-            if (a && !write_all(f, v->u.str.data, a)) return 0;
+            if (a && !grt_ir_write_all(f, v->u.str.data, a)) return 0;
             break;
         case GRT_META_INT_ARRAY:
         case GRT_META_FLOAT_ARRAY:
@@ -193,15 +174,15 @@ int grt_ir_meta_write_blob(const grt_ir_meta *m, const size_t *offs, FILE *f, si
                 grt_ir_put_u64(buf + 8 * k, run);
                 if (s < v->u.strs.count) run += v->u.strs.lens[s];
                 if (++k == 512) {
-                    if (!write_all(f, buf, sizeof buf)) return 0;
+                    if (!grt_ir_write_all(f, buf, sizeof buf)) return 0;
                     k = 0;
                 }
             }
-            if (!write_all(f, buf, 8 * k)) return 0;
+            if (!grt_ir_write_all(f, buf, 8 * k)) return 0;
             *pos += a;
             if (b && !pad_to(f, pos, offs[2 * i + 1])) return 0;
             for (size_t s = 0; s < v->u.strs.count; s++)
-                if (!write_all(f, v->u.strs.data[s], v->u.strs.lens[s])) return 0;
+                if (!grt_ir_write_all(f, v->u.strs.data[s], v->u.strs.lens[s])) return 0;
             *pos += b;
             a = 0;
             break;
@@ -232,32 +213,12 @@ static grt_status merr(const mreader *R, const char *fmt, ...) {
     return grt_error(GRT_ERROR_FORMAT, "%s: metadata entry %zu: %s", R->path, R->index, msg);
 }
 
-static int json_i64(const cJSON *j, int64_t *out) {
-    if (cJSON_IsNumber(j)) {
-        double v = j->valuedouble;
-        if (!isfinite(v) || v != floor(v) || fabs(v) > (double)GRT_IR_JSON_MAX_EXACT) return 0;
-        *out = (int64_t)v;
-        return 1;
-    }
-    if (cJSON_IsString(j) && j->valuestring && j->valuestring[0]) {
-        char *end = NULL;
-        errno = 0;
-        long long v = strtoll(j->valuestring, &end, 10);
-        if (errno || !end || *end) return 0;
-        *out = (int64_t)v;
-        return 1;
-    }
-    return 0;
-}
-
-static const cJSON *item(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
-
 /* SPAN -> pointer into the blob and size. */
 static grt_status span(const mreader *R, const cJSON *o, const char *what, const uint8_t **p, size_t *bytes) {
-    int64_t off, n;
-    if (!cJSON_IsObject(o) || !json_i64(item(o, "offset"), &off) || !json_i64(item(o, "bytes"), &n) || off < 0 || n < 0)
-        return merr(R, "'%s' needs integer 'offset' and 'bytes' >= 0", what);
-    if ((uint64_t)off > R->blob_size || (uint64_t)n > R->blob_size - (uint64_t)off)
+    int64_t off = 0, n = 0;
+    grt_ir_span_result r = grt_ir_json_span_get(o, R->blob_size, &off, &n);
+    if (r == GRT_IR_SPAN_MALFORMED) return merr(R, "'%s' needs integer 'offset' and 'bytes' >= 0", what);
+    if (r == GRT_IR_SPAN_OUTSIDE)
         return merr(R, "'%s' [%lld, +%lld) lies outside the weight blob (%llu bytes)", what, (long long)off,
                     (long long)n, (unsigned long long)R->blob_size);
     *p = R->blob + off;
@@ -268,7 +229,7 @@ static grt_status span(const mreader *R, const cJSON *o, const char *what, const
 /* "count" whose words (count + extra little-endian u64) fill a span of `bytes`. */
 static grt_status count_of(const mreader *R, const cJSON *e, size_t bytes, size_t extra, size_t *count) {
     int64_t c;
-    if (!json_i64(item(e, "count"), &c) || c < 0) return merr(R, "needs an integer 'count' >= 0");
+    if (!grt_ir_json_i64(grt_ir_json_item(e, "count"), &c) || c < 0) return merr(R, "needs an integer 'count' >= 0");
     if (bytes % 8 || bytes / 8 < extra || (uint64_t)c != bytes / 8 - extra)
         return merr(R, "'count' %lld does not match %zu data bytes", (long long)c, bytes);
     *count = (size_t)c;
@@ -283,7 +244,7 @@ static grt_status read_entry(mreader *R, const cJSON *e, grt_ir_meta *out) {
     size_t bytes, cbytes, count;
     memset(&v, 0, sizeof v);
     if (!cJSON_IsObject(e)) return merr(R, "is not an object");
-    const cJSON *jk = item(e, "key"), *jt = item(e, "type"), *jv = item(e, "value");
+    const cJSON *jk = grt_ir_json_item(e, "key"), *jt = grt_ir_json_item(e, "type"), *jv = grt_ir_json_item(e, "value");
     if (!cJSON_IsString(jk) || !jk->valuestring || !jk->valuestring[0]) return merr(R, "needs a non-empty string 'key'");
     const char *key = jk->valuestring, *type = cJSON_IsString(jt) ? jt->valuestring : NULL;
     if (!grt_ir_utf8_valid(key, strlen(key))) return merr(R, "key is not valid UTF-8");
@@ -291,7 +252,7 @@ static grt_status read_entry(mreader *R, const cJSON *e, grt_ir_meta *out) {
     if (!type) return merr(R, "key '%.200s': needs a string 'type'", key);
     if (!strcmp(type, "int")) {
         v.type = GRT_META_INT;
-        if (!json_i64(jv, &v.u.i)) return merr(R, "key '%.200s': 'value' is not an integer", key);
+        if (!grt_ir_json_i64(jv, &v.u.i)) return merr(R, "key '%.200s': 'value' is not an integer", key);
     } else if (!strcmp(type, "float")) {
         v.type = GRT_META_FLOAT;
         const char *s = cJSON_IsString(jv) ? jv->valuestring : NULL;
@@ -307,13 +268,13 @@ static grt_status read_entry(mreader *R, const cJSON *e, grt_ir_meta *out) {
             v.u.str.data = jv->valuestring;
             v.u.str.len = strlen(jv->valuestring);
         } else {
-            if ((st = span(R, item(e, "data"), "data", &p, &bytes)) != GRT_OK) return st;
+            if ((st = span(R, grt_ir_json_item(e, "data"), "data", &p, &bytes)) != GRT_OK) return st;
             v.u.str.data = (const char *)p;
             v.u.str.len = bytes;
         }
     } else if (!strcmp(type, "ints") || !strcmp(type, "floats")) {
         v.type = type[0] == 'i' ? GRT_META_INT_ARRAY : GRT_META_FLOAT_ARRAY;
-        if ((st = span(R, item(e, "data"), "data", &p, &bytes)) != GRT_OK) return st;
+        if ((st = span(R, grt_ir_json_item(e, "data"), "data", &p, &bytes)) != GRT_OK) return st;
         if ((st = count_of(R, e, bytes, 0, &count)) != GRT_OK) return st;
         uint64_t *w = tmp = malloc(count ? bytes : 8);
         if (!w) goto oom;
@@ -322,8 +283,8 @@ static grt_status read_entry(mreader *R, const cJSON *e, grt_ir_meta *out) {
         v.u.ints.count = count;
     } else if (!strcmp(type, "strings")) {
         v.type = GRT_META_STRING_ARRAY;
-        if ((st = span(R, item(e, "offsets"), "offsets", &p, &bytes)) != GRT_OK) return st;
-        if ((st = span(R, item(e, "data"), "data", &chars, &cbytes)) != GRT_OK) return st;
+        if ((st = span(R, grt_ir_json_item(e, "offsets"), "offsets", &p, &bytes)) != GRT_OK) return st;
+        if ((st = span(R, grt_ir_json_item(e, "data"), "data", &chars, &cbytes)) != GRT_OK) return st;
         if ((st = count_of(R, e, bytes, 1, &count)) != GRT_OK) return st;
         /* One block: char* table then length table. */
         tmp = malloc(count ? count * (sizeof(char *) + sizeof(size_t)) : 1);

@@ -22,6 +22,7 @@
 #include "ir/opset.h"
 #include "ir/serialize_format.h"
 #include "ir/serialize_meta.h"
+#include "ir/serialize_util.h"
 #include "util/error.h"
 
 #define MAX_JSON_ATTRS 64
@@ -45,29 +46,8 @@ static grt_status ferr(const loader *L, const char *fmt, ...) {
     return grt_error(GRT_ERROR_FORMAT, "%s: %s", L->path, msg);
 }
 
-/* An integer: a JSON number that is integral and exact (|v| <= 2^53) or a decimal string. */
-static int json_i64(const cJSON *j, int64_t *out) {
-    if (cJSON_IsNumber(j)) {
-        double v = j->valuedouble;
-        if (!isfinite(v) || v != floor(v) || fabs(v) > (double)GRT_IR_JSON_MAX_EXACT) return 0;
-        *out = (int64_t)v;
-        return 1;
-    }
-    if (cJSON_IsString(j) && j->valuestring && j->valuestring[0]) {
-        char *end = NULL;
-        errno = 0;
-        long long v = strtoll(j->valuestring, &end, 10);
-        if (errno || !end || *end) return 0;
-        *out = (int64_t)v;
-        return 1;
-    }
-    return 0;
-}
-
-static const cJSON *item(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
-
 static const char *str_item(const cJSON *o, const char *key) {
-    const cJSON *s = item(o, key);
+    const cJSON *s = grt_ir_json_item(o, key);
     return cJSON_IsString(s) ? s->valuestring : NULL;
 }
 
@@ -86,11 +66,11 @@ static grt_status parse_type(loader *L, const cJSON *o, const char *key, grt_ele
 
 /* "output": {"type": "f32", "shape": [..]} of a Parameter / Constant. */
 static grt_status parse_output(loader *L, const cJSON *jn, grt_element_type *type, grt_shape *shape) {
-    const cJSON *o = item(jn, "output"), *sh;
+    const cJSON *o = grt_ir_json_item(jn, "output"), *sh;
     grt_status st;
     if (!cJSON_IsObject(o)) return ferr(L, "node %u: missing 'output' object", L->node);
     if ((st = parse_type(L, o, "type", type)) != GRT_OK) return st;
-    sh = item(o, "shape");
+    sh = grt_ir_json_item(o, "shape");
     if (!cJSON_IsArray(sh)) return ferr(L, "node %u: output 'shape' must be an array", L->node);
     size_t rank = arr_size(sh);
     if (rank > GRT_MAX_RANK) return ferr(L, "node %u: rank %zu exceeds %d", L->node, rank, GRT_MAX_RANK);
@@ -98,17 +78,17 @@ static grt_status parse_output(loader *L, const cJSON *jn, grt_element_type *typ
     shape->rank = (uint32_t)rank;
     size_t i = 0;
     for (const cJSON *d = sh->child; d; d = d->next, i++)
-        if (!json_i64(d, &shape->dims[i]) || shape->dims[i] < GRT_DYNAMIC)
+        if (!grt_ir_json_i64(d, &shape->dims[i]) || shape->dims[i] < GRT_DYNAMIC)
             return ferr(L, "node %u: bad dim at axis %zu", L->node, i);
     return GRT_OK;
 }
 
 /* {"offset": o, "bytes": n} inside the weight blob -> pointer. */
 static grt_status parse_span(loader *L, const cJSON *o, const char *what, const void **p, size_t *bytes) {
-    int64_t off, n;
-    if (!cJSON_IsObject(o) || !json_i64(item(o, "offset"), &off) || !json_i64(item(o, "bytes"), &n) || off < 0 || n < 0)
-        return ferr(L, "node %u: %s needs integer 'offset' and 'bytes' >= 0", L->node, what);
-    if ((uint64_t)off > L->blob_size || (uint64_t)n > L->blob_size - (uint64_t)off)
+    int64_t off = 0, n = 0;
+    grt_ir_span_result r = grt_ir_json_span_get(o, L->blob_size, &off, &n);
+    if (r == GRT_IR_SPAN_MALFORMED) return ferr(L, "node %u: %s needs integer 'offset' and 'bytes' >= 0", L->node, what);
+    if (r == GRT_IR_SPAN_OUTSIDE)
         return ferr(L, "node %u: %s [%lld, +%lld) lies outside the weight blob (%llu bytes)", L->node, what, (long long)off,
                     (long long)n, (unsigned long long)L->blob_size);
     *p = L->blob + off;
@@ -117,7 +97,7 @@ static grt_status parse_span(loader *L, const cJSON *o, const char *what, const 
 }
 
 static grt_status parse_inputs(loader *L, const cJSON *jn, grt_port **out, size_t *n_out) {
-    const cJSON *a = item(jn, "inputs");
+    const cJSON *a = grt_ir_json_item(jn, "inputs");
     *out = NULL;
     *n_out = 0;
     if (!a) return GRT_OK;
@@ -130,8 +110,9 @@ static grt_status parse_inputs(loader *L, const cJSON *jn, grt_port **out, size_
     size_t i = 0;
     for (const cJSON *c = a->child; c; c = c->next, i++) {
         int64_t nd, pt;
-        if (!cJSON_IsArray(c) || arr_size(c) != 2 || !json_i64(c->child, &nd) || !json_i64(c->child->next, &pt) ||
-            nd < 0 || pt < 0 || nd >= (int64_t)L->node || pt >= GRT_IR_MAX_OUTPUTS) {
+        if (!cJSON_IsArray(c) || arr_size(c) != 2 || !grt_ir_json_i64(c->child, &nd) ||
+            !grt_ir_json_i64(c->child->next, &pt) || nd < 0 || pt < 0 || nd >= (int64_t)L->node ||
+            pt >= GRT_IR_MAX_OUTPUTS) {
             free(p);
             return ferr(L, "node %u: input %zu must be [earlier node, port]", L->node, i);
         }
@@ -158,7 +139,7 @@ static grt_status parse_attr(loader *L, const cJSON *j, grt_attribute *a) {
     if (!v || v->next || !v->string) return ferr(L, "node %u: attribute '%s' must be an object with one typed value", L->node, j->string);
     if (!strcmp(v->string, "int")) {
         a->value.type = GRT_ATTR_INT;
-        if (json_i64(v, &a->value.u.i)) return GRT_OK;
+        if (grt_ir_json_i64(v, &a->value.u.i)) return GRT_OK;
     } else if (!strcmp(v->string, "float")) {
         a->value.type = GRT_ATTR_FLOAT;
         a->value.u.f = v->valuedouble;
@@ -177,7 +158,8 @@ static grt_status parse_attr(loader *L, const cJSON *j, grt_attribute *a) {
         a->value.u.ints.data = data; /* same layout for floats; freed by free_attrs */
         a->value.u.ints.count = n;
         for (const cJSON *c = v->child; c; c = c->next, i++) {
-            if (ints ? !json_i64(c, &((int64_t *)data)[i]) : !(cJSON_IsNumber(c) && isfinite(c->valuedouble))) goto bad;
+            if (ints ? !grt_ir_json_i64(c, &((int64_t *)data)[i]) : !(cJSON_IsNumber(c) && isfinite(c->valuedouble)))
+                goto bad;
             if (!ints) ((double *)data)[i] = c->valuedouble;
         }
         return GRT_OK;
@@ -187,7 +169,7 @@ bad:
 }
 
 static grt_status parse_attrs(loader *L, const cJSON *jn, grt_attribute **out, size_t *n_out) {
-    const cJSON *o = item(jn, "attrs");
+    const cJSON *o = grt_ir_json_item(jn, "attrs");
     grt_status st;
     *out = NULL;
     *n_out = 0;
@@ -224,14 +206,15 @@ static grt_status parse_compression(loader *L, const cJSON *c, grt_compression_i
     ci->storage_type = t;
     if ((st = parse_type(L, c, "scale_type", &t)) != GRT_OK) return st;
     ci->scale_type = t;
-    if (!json_i64(item(c, "group_size"), &ci->group_size)) return ferr(L, "node %u: bad compression group_size", L->node);
-    if ((st = parse_span(L, item(c, "scales"), "scales", &ci->scales, &ci->scales_bytes)) != GRT_OK) return st;
-    if (ci->kind == GRT_COMPRESSION_ASYM &&
-        (st = parse_span(L, item(c, "zero_points"), "zero_points", &ci->zero_points, &ci->zero_points_bytes)) != GRT_OK)
+    if (!grt_ir_json_i64(grt_ir_json_item(c, "group_size"), &ci->group_size))
+        return ferr(L, "node %u: bad compression group_size", L->node);
+    if ((st = parse_span(L, grt_ir_json_item(c, "scales"), "scales", &ci->scales, &ci->scales_bytes)) != GRT_OK) return st;
+    if (ci->kind == GRT_COMPRESSION_ASYM && (st = parse_span(L, grt_ir_json_item(c, "zero_points"), "zero_points",
+                                                             &ci->zero_points, &ci->zero_points_bytes)) != GRT_OK)
         return st;
     /* zero_point_type (asym only): absent in older files = the storage type. */
     ci->zero_point_type = ci->kind == GRT_COMPRESSION_ASYM ? ci->storage_type : GRT_UNDEFINED;
-    if (ci->kind == GRT_COMPRESSION_ASYM && item(c, "zero_point_type")) {
+    if (ci->kind == GRT_COMPRESSION_ASYM && grt_ir_json_item(c, "zero_point_type")) {
         if ((st = parse_type(L, c, "zero_point_type", &t)) != GRT_OK) return st;
         ci->zero_point_type = t;
     }
@@ -271,8 +254,8 @@ static grt_status load_node(loader *L, const cJSON *jn) {
         const void *data;
         size_t bytes;
         grt_compression_info ci;
-        const cJSON *jc = item(jn, "compression");
-        if ((st = parse_span(L, item(jn, "data"), "data", &data, &bytes)) != GRT_OK) goto done;
+        const cJSON *jc = grt_ir_json_item(jn, "compression");
+        if ((st = parse_span(L, grt_ir_json_item(jn, "data"), "data", &data, &bytes)) != GRT_OK) goto done;
         if (jc && (st = parse_compression(L, jc, &ci)) != GRT_OK) goto done;
         st = wrap(L, grt_ir_graph_add_constant(L->g, name, type, shape.rank, shape.dims, L->map, data, bytes,
                                                jc ? &ci : NULL, NULL));
@@ -327,9 +310,9 @@ static grt_status parse_root(loader *L, const cJSON *root, uint32_t version) {
     grt_status st;
     if (!cJSON_IsObject(root)) return ferr(L, "JSON graph is not an object");
     const char *fmt = str_item(root, "format"), *name = str_item(root, "name");
-    const cJSON *nodes = item(root, "nodes");
+    const cJSON *nodes = grt_ir_json_item(root, "nodes");
     if (!fmt || strcmp(fmt, GRT_IR_FORMAT_NAME)) return ferr(L, "JSON 'format' is not \"%s\"", GRT_IR_FORMAT_NAME);
-    if (!json_i64(item(root, "version"), &v) || v != (int64_t)version)
+    if (!grt_ir_json_i64(grt_ir_json_item(root, "version"), &v) || v != (int64_t)version)
         return ferr(L, "JSON 'version' differs from header version %u", version);
     if (!cJSON_IsArray(nodes)) return ferr(L, "JSON 'nodes' must be an array");
     if ((st = grt_ir_graph_init(L->g, name)) != GRT_OK) return st;
@@ -344,7 +327,7 @@ static grt_status parse_root(loader *L, const cJSON *root, uint32_t version) {
 
 /* The optional "metadata" section (absent in files written before it existed). */
 static grt_status parse_metadata(loader *L, const cJSON *root, grt_model *m) {
-    const cJSON *md = item(root, "metadata");
+    const cJSON *md = grt_ir_json_item(root, "metadata");
     return md ? grt_ir_meta_from_json(L->path, md, L->blob, L->blob_size, &m->meta) : GRT_OK;
 }
 

@@ -16,40 +16,17 @@
 #include "ir/opset.h"
 #include "ir/serialize_format.h"
 #include "ir/serialize_meta.h"
+#include "ir/serialize_util.h"
 #include "util/error.h"
-
-static size_t align_up(size_t v) { return (v + (GRT_IR_ALIGN - 1)) & ~(size_t)(GRT_IR_ALIGN - 1); }
-
-static cJSON *json_int(int64_t v) {
-    if (v >= -GRT_IR_JSON_MAX_EXACT && v <= GRT_IR_JSON_MAX_EXACT) return cJSON_CreateNumber((double)v);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)v);
-    return cJSON_CreateString(buf);
-}
-
-/* Adds item to obj under key (or to an array if key NULL); returns 0 if item is NULL. */
-static int put(cJSON *obj, const char *key, cJSON *item) {
-    if (!item) return 0;
-    if (key) cJSON_AddItemToObject(obj, key, item);
-    else cJSON_AddItemToArray(obj, item);
-    return 1;
-}
 
 static cJSON *json_shape(const grt_shape *s) {
     cJSON *a = cJSON_CreateArray();
     for (uint32_t i = 0; a && i < s->rank; i++)
-        if (!put(a, NULL, json_int(s->dims[i]))) {
+        if (!grt_ir_json_put(a, NULL, grt_ir_json_int(s->dims[i]))) {
             cJSON_Delete(a);
             return NULL;
         }
     return a;
-}
-
-static cJSON *json_span(size_t offset, size_t bytes) {
-    cJSON *o = cJSON_CreateObject();
-    if (o && put(o, "offset", json_int((int64_t)offset)) && put(o, "bytes", json_int((int64_t)bytes))) return o;
-    cJSON_Delete(o);
-    return NULL;
 }
 
 static cJSON *json_attr(const grt_attr_value *v) {
@@ -57,23 +34,23 @@ static cJSON *json_attr(const grt_attr_value *v) {
     if (!o) return NULL;
     switch (v->type) {
     case GRT_ATTR_INT:
-        if (put(o, "int", json_int(v->u.i))) return o;
+        if (grt_ir_json_put(o, "int", grt_ir_json_int(v->u.i))) return o;
         break;
     case GRT_ATTR_FLOAT:
-        if (put(o, "float", cJSON_CreateNumber(v->u.f))) return o;
+        if (grt_ir_json_put(o, "float", cJSON_CreateNumber(v->u.f))) return o;
         break;
     case GRT_ATTR_STRING:
-        if (put(o, "string", cJSON_CreateString(v->u.s))) return o;
+        if (grt_ir_json_put(o, "string", cJSON_CreateString(v->u.s))) return o;
         break;
     case GRT_ATTR_INTS:
-        if (!put(o, "ints", a = cJSON_CreateArray())) break;
+        if (!grt_ir_json_put(o, "ints", a = cJSON_CreateArray())) break;
         for (size_t i = 0; i < v->u.ints.count; i++)
-            if (!put(a, NULL, json_int(v->u.ints.data[i]))) goto fail;
+            if (!grt_ir_json_put(a, NULL, grt_ir_json_int(v->u.ints.data[i]))) goto fail;
         return o;
     case GRT_ATTR_FLOATS:
-        if (!put(o, "floats", a = cJSON_CreateArray())) break;
+        if (!grt_ir_json_put(o, "floats", a = cJSON_CreateArray())) break;
         for (size_t i = 0; i < v->u.floats.count; i++)
-            if (!put(a, NULL, cJSON_CreateNumber(v->u.floats.data[i]))) goto fail;
+            if (!grt_ir_json_put(a, NULL, cJSON_CreateNumber(v->u.floats.data[i]))) goto fail;
         return o;
     default: break;
     }
@@ -89,41 +66,47 @@ typedef struct placement {
 
 static cJSON *json_node(const grt_ir_node *n, const placement *pl) {
     cJSON *o = cJSON_CreateObject(), *arr;
-    if (!o || !put(o, "op", cJSON_CreateString(grt_ir_op_name(n->op))) || !put(o, "name", cJSON_CreateString(n->name)))
+    if (!o || !grt_ir_json_put(o, "op", cJSON_CreateString(grt_ir_op_name(n->op))) ||
+        !grt_ir_json_put(o, "name", cJSON_CreateString(n->name)))
         goto fail;
     if (n->n_inputs) {
-        if (!put(o, "inputs", arr = cJSON_CreateArray())) goto fail;
+        if (!grt_ir_json_put(o, "inputs", arr = cJSON_CreateArray())) goto fail;
         for (uint32_t i = 0; i < n->n_inputs; i++) {
             cJSON *p = cJSON_CreateArray();
-            if (!put(arr, NULL, p) || !put(p, NULL, json_int(n->inputs[i].node)) || !put(p, NULL, json_int(n->inputs[i].port)))
+            if (!grt_ir_json_put(arr, NULL, p) || !grt_ir_json_put(p, NULL, grt_ir_json_int(n->inputs[i].node)) ||
+                !grt_ir_json_put(p, NULL, grt_ir_json_int(n->inputs[i].port)))
                 goto fail;
         }
     }
     if (n->op == GRT_OP_PARAMETER || n->op == GRT_OP_CONSTANT) {
         cJSON *out = cJSON_CreateObject();
-        if (!put(o, "output", out) || !put(out, "type", cJSON_CreateString(grt_element_type_name(n->outputs[0].type))) ||
-            !put(out, "shape", json_shape(&n->outputs[0].shape)))
+        if (!grt_ir_json_put(o, "output", out) ||
+            !grt_ir_json_put(out, "type", cJSON_CreateString(grt_element_type_name(n->outputs[0].type))) ||
+            !grt_ir_json_put(out, "shape", json_shape(&n->outputs[0].shape)))
             goto fail;
     }
     if (n->n_attrs) {
-        if (!put(o, "attrs", arr = cJSON_CreateObject())) goto fail;
+        if (!grt_ir_json_put(o, "attrs", arr = cJSON_CreateObject())) goto fail;
         for (uint32_t i = 0; i < n->n_attrs; i++)
-            if (!put(arr, n->attrs[i].name, json_attr(&n->attrs[i].value))) goto fail;
+            if (!grt_ir_json_put(arr, n->attrs[i].name, json_attr(&n->attrs[i].value))) goto fail;
     }
     if (n->cst) {
         const grt_compression_info *ci = &n->cst->comp;
-        if (!put(o, "data", json_span(pl->data, n->cst->bytes))) goto fail;
+        if (!grt_ir_json_put(o, "data", grt_ir_json_span(pl->data, n->cst->bytes))) goto fail;
         if (ci->kind != GRT_COMPRESSION_NONE) {
             cJSON *c = cJSON_CreateObject();
-            if (!put(o, "compression", c) ||
-                !put(c, "kind", cJSON_CreateString(ci->kind == GRT_COMPRESSION_SYM ? "sym" : "asym")) ||
-                !put(c, "storage_type", cJSON_CreateString(grt_element_type_name((grt_element_type)ci->storage_type))) ||
-                !put(c, "scale_type", cJSON_CreateString(grt_element_type_name((grt_element_type)ci->scale_type))) ||
-                !put(c, "group_size", json_int(ci->group_size)) || !put(c, "scales", json_span(pl->scales, ci->scales_bytes)))
+            if (!grt_ir_json_put(o, "compression", c) ||
+                !grt_ir_json_put(c, "kind", cJSON_CreateString(ci->kind == GRT_COMPRESSION_SYM ? "sym" : "asym")) ||
+                !grt_ir_json_put(c, "storage_type",
+                                 cJSON_CreateString(grt_element_type_name((grt_element_type)ci->storage_type))) ||
+                !grt_ir_json_put(c, "scale_type",
+                                 cJSON_CreateString(grt_element_type_name((grt_element_type)ci->scale_type))) ||
+                !grt_ir_json_put(c, "group_size", grt_ir_json_int(ci->group_size)) ||
+                !grt_ir_json_put(c, "scales", grt_ir_json_span(pl->scales, ci->scales_bytes)))
                 goto fail;
             if (ci->kind == GRT_COMPRESSION_ASYM &&
-                (!put(c, "zero_points", json_span(pl->zp, ci->zero_points_bytes)) ||
-                 !put(c, "zero_point_type",
+                (!grt_ir_json_put(c, "zero_points", grt_ir_json_span(pl->zp, ci->zero_points_bytes)) ||
+                 !grt_ir_json_put(c, "zero_point_type",
                       cJSON_CreateString(grt_element_type_name((grt_element_type)(
                           ci->zero_point_type ? ci->zero_point_type : ci->storage_type))))))
                 goto fail;
@@ -133,19 +116,6 @@ static cJSON *json_node(const grt_ir_node *n, const placement *pl) {
 fail:
     cJSON_Delete(o);
     return NULL;
-}
-
-/* Writes n bytes at the current position; 0 on failure. */
-static int write_all(FILE *f, const void *p, size_t n) { return n == 0 || fwrite(p, 1, n, f) == n; }
-
-static int write_zeros(FILE *f, size_t n) {
-    static const uint8_t z[GRT_IR_ALIGN];
-    while (n) {
-        size_t k = n < sizeof z ? n : sizeof z;
-        if (!write_all(f, z, k)) return 0;
-        n -= k;
-    }
-    return 1;
 }
 
 GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
@@ -166,12 +136,12 @@ GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
         const grt_ir_const *c = g->nodes[i].cst;
         if (!c) continue;
         pl[i].data = cur;
-        cur = align_up(cur + c->bytes);
+        cur = grt_ir_align_up(cur + c->bytes);
         if (c->comp.kind != GRT_COMPRESSION_NONE) {
             pl[i].scales = cur;
-            cur = align_up(cur + c->comp.scales_bytes);
+            cur = grt_ir_align_up(cur + c->comp.scales_bytes);
             pl[i].zp = cur;
-            cur = align_up(cur + c->comp.zero_points_bytes);
+            cur = grt_ir_align_up(cur + c->comp.zero_points_bytes);
         }
     }
     if (model->meta.count) { /* metadata arrays and binary strings follow the constants */
@@ -180,17 +150,18 @@ GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
     }
     size_t blob_size = cur;
     root = cJSON_CreateObject();
-    if (!root || !put(root, "format", cJSON_CreateString(GRT_IR_FORMAT_NAME)) ||
-        !put(root, "version", json_int(GRT_IR_FORMAT_VERSION)) || !put(root, "name", cJSON_CreateString(g->name)) ||
-        !put(root, "nodes", nodes = cJSON_CreateArray()))
+    if (!root || !grt_ir_json_put(root, "format", cJSON_CreateString(GRT_IR_FORMAT_NAME)) ||
+        !grt_ir_json_put(root, "version", grt_ir_json_int(GRT_IR_FORMAT_VERSION)) ||
+        !grt_ir_json_put(root, "name", cJSON_CreateString(g->name)) ||
+        !grt_ir_json_put(root, "nodes", nodes = cJSON_CreateArray()))
         goto oom;
     for (uint32_t i = 0; i < g->n_nodes; i++)
-        if (!put(nodes, NULL, json_node(&g->nodes[i], &pl[i]))) goto oom;
-    if (model->meta.count && !put(root, "metadata", grt_ir_meta_to_json(&model->meta, moffs))) goto oom;
+        if (!grt_ir_json_put(nodes, NULL, json_node(&g->nodes[i], &pl[i]))) goto oom;
+    if (model->meta.count && !grt_ir_json_put(root, "metadata", grt_ir_meta_to_json(&model->meta, moffs))) goto oom;
     json = cJSON_PrintUnformatted(root);
     if (!json) goto oom;
     size_t json_size = strlen(json);
-    size_t blob_offset = align_up(GRT_IR_HEADER_SIZE + json_size);
+    size_t blob_offset = grt_ir_align_up(GRT_IR_HEADER_SIZE + json_size);
 
     uint8_t hdr[GRT_IR_HEADER_SIZE] = {0};
     memcpy(hdr, GRT_IR_MAGIC, GRT_IR_MAGIC_SIZE);
@@ -218,8 +189,8 @@ GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
     f = fdopen(fd, "wb");
     if (!f) goto io;
     fd = -1;
-    if (!write_all(f, hdr, sizeof hdr) || !write_all(f, json, json_size) ||
-        !write_zeros(f, blob_offset - GRT_IR_HEADER_SIZE - json_size))
+    if (!grt_ir_write_all(f, hdr, sizeof hdr) || !grt_ir_write_all(f, json, json_size) ||
+        !grt_ir_write_zeros(f, blob_offset - GRT_IR_HEADER_SIZE - json_size))
         goto io;
     size_t pos = 0; /* position inside the blob */
     for (uint32_t i = 0; i < g->n_nodes; i++) {
@@ -230,12 +201,12 @@ GRT_EXPORT grt_status grt_model_save(const grt_model *model, const char *path) {
         size_t lens[3] = {c->bytes, c->comp.scales_bytes, c->comp.zero_points_bytes};
         int nparts = c->comp.kind == GRT_COMPRESSION_NONE ? 1 : 3;
         for (int k = 0; k < nparts; k++) {
-            if (!write_zeros(f, offs[k] - pos) || !write_all(f, parts[k], lens[k])) goto io;
+            if (!grt_ir_write_zeros(f, offs[k] - pos) || !grt_ir_write_all(f, parts[k], lens[k])) goto io;
             pos = offs[k] + lens[k];
         }
     }
     if (model->meta.count && !grt_ir_meta_write_blob(&model->meta, moffs, f, &pos)) goto io;
-    if (!write_zeros(f, blob_size - pos)) goto io;
+    if (!grt_ir_write_zeros(f, blob_size - pos)) goto io;
     if (fflush(f) != 0 || ferror(f)) goto io;
     if (fclose(f) != 0) {
         f = NULL;

@@ -7,6 +7,8 @@
 #   errors       -p without a tokenizer, bad --prompt-ids, bad option values, chat without one
 #   chat         (4th argument: genai_make_chat_model) `genrt chat` on a scripted model with the
 #                GPT-2 vocabulary: a reply per line, /reset, KV-cache reuse on the second turn
+#   gen_config   (4th argument as chat) generation_config.json defaults used by `genrt generate`
+#                when no option is given, overridden by explicit options
 set -u
 case_name=$1 genrt=$2 repo=$3 maker=${4:-}
 model=$repo/models/stories260K/stories260K.bin
@@ -79,6 +81,28 @@ chat)
   read -r n3 r3 < <(sed -n 4p "$err" | sed -E 's/^prompt ([0-9]+) tokens \(([0-9]+) run\).*/\1 \2/')
   [ "$r2" -lt "$n2" ] || fail "turn 2 ran $r2 of $n2 tokens: no cache reuse"
   [ "$r3" = "$n3" ] || fail "after /reset ran $r3 of $n3 tokens"
+  ;;
+gen_config)
+  # generation_config.json defaults (do_sample false -> greedy, top_k, max_new_tokens, eos list)
+  # apply when no option is given; explicit options override them
+  vocab=${GENRT_SHARED_DIR:-$repo/../shared}/tokenizers/ggml-vocab-gpt-2.gguf
+  [ -f "$vocab" ] || { echo "skip: $vocab not found"; exit 77; }
+  gc_model=$(mktemp --suffix=.genrtir) || exit 1
+  trap 'rm -f "$err" "$gc_model"' EXIT
+  "$maker" "$vocab" "$gc_model" \
+    '{"do_sample": false, "temperature": 0.6, "top_k": 7, "top_p": 0.5, "repetition_penalty": 1.25, "max_new_tokens": 3, "eos_token_id": [11, 12]}'
+  rc=$?
+  [ $rc = 77 ] && exit 77
+  [ $rc = 0 ] || fail "cannot build the model"
+  "$genrt" generate -m "$gc_model" --prompt-ids "1 2" --ids --ignore-eos >/dev/null 2>"$err" || { cat "$err"; fail "generate failed"; }
+  grep -q 'generation defaults from generation_config.json: temperature 0, top-k 7, top-p 0.5, repeat-penalty 1.25, max tokens 3,' "$err" \
+    || { cat "$err"; fail "model defaults not applied"; }
+  grep -q 'generated 3 tokens' "$err" || { cat "$err"; fail "max_new_tokens 3 not applied"; }
+  "$genrt" generate -m "$gc_model" --prompt-ids "1 2" --ids --temperature 0.9 --top-k 3 --top-p 0.8 \
+    --repeat-penalty 1 -n 2 --ignore-eos >/dev/null 2>"$err" || { cat "$err"; fail "generate failed"; }
+  grep -q 'temperature 0.9, top-k 3, top-p 0.8, repeat-penalty 1, max tokens 2,' "$err" \
+    || { cat "$err"; fail "options did not override"; }
+  grep -q 'generated 2 tokens' "$err" || { cat "$err"; fail "-n 2 not applied"; }
   ;;
 *) fail "unknown case $case_name" ;;
 esac

@@ -1,6 +1,7 @@
 /*
  * tests/unit/genai/make_chat_model.c - writes a tiny "chat" LLM for the `genrt chat` test:
- * usage: genai_make_chat_model VOCAB.gguf OUT.genrtir. The model has the LLM interface
+ * usage: genai_make_chat_model VOCAB.gguf OUT.genrtir [GENERATION_CONFIG_JSON] (the JSON text, stored
+ * as the metadata "generation.huggingface.config" like the HF frontend does). The model has the LLM interface
  * (input_ids, position_ids -> logits) and the tokenizer metadata of VOCAB.gguf; after the token
  * " ok" it always predicts EOS, after any other token " ok" — so every reply is " ok".
  * Exit 0 ok, 1 failure (message on stderr), 77 if the vocabulary cannot be read.
@@ -13,8 +14,8 @@
 #include <string.h>
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s VOCAB.gguf OUT.genrtir\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s VOCAB.gguf OUT.genrtir [GENERATION_CONFIG_JSON]\n", argv[0]);
         return 1;
     }
     grt_model *vocab = NULL, *m = NULL;
@@ -71,6 +72,12 @@ int main(int argc, char **argv) {
         if (!key || strncmp(key, "tokenizer.", 10)) continue;
         if ((st = grt_model_get_meta(vocab, key, &v)) || (st = grt_model_set_meta(m, key, &v)))
             goto fail;
+    }
+    if (argc == 4) {
+        grt_meta_value gv = {.type = GRT_META_STRING};
+        gv.u.str.data = argv[3];
+        gv.u.str.len = strlen(argv[3]);
+        if ((st = grt_model_set_meta(m, "generation.huggingface.config", &gv))) goto fail;
     }
     if ((st = grt_model_save(m, argv[2]))) goto fail;
     rc = 0;

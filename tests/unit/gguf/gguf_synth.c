@@ -79,6 +79,7 @@ typedef struct tdesc {
     uint32_t n_dims;
     uint64_t ne[2];
     uint32_t type;
+    const float *data; /* F32 values to write instead of random ones (rope_freqs.weight) */
 } tdesc;
 
 static size_t tbytes(const tdesc *t) {
@@ -96,7 +97,9 @@ static size_t tbytes(const tdesc *t) {
 
 static void fill(buf *b, const tdesc *t, uint32_t *s) {
     uint64_t n = t->ne[0] * (t->n_dims > 1 ? t->ne[1] : 1);
-    if (t->type == 0) {
+    if (t->data) {
+        put(b, t->data, (size_t)n * 4);
+    } else if (t->type == 0) {
         for (uint64_t i = 0; i < n; i++) {
             float v = strstr(t->name, "norm") ? 1.0f + 0.1f * frand(s) : 0.2f * frand(s);
             put(b, &v, 4);
@@ -141,11 +144,12 @@ static void pad(buf *b, size_t a) {
     while (b->n % a) put(b, z, a - b->n % a > 64 ? 64 : a - b->n % a);
 }
 
-int gguf_synth_llama(uint32_t seed, uint8_t **out, size_t *size) {
+int gguf_synth_llama_freqs(uint32_t seed, const float *rope_freqs, size_t n_freqs, uint8_t **out, size_t *size) {
     buf b = {0};
     uint32_t s = seed ? seed : 1;
     tdesc t[40];
     size_t nt = 0;
+    memset(t, 0, sizeof t);
 #define T(nm, nd, a, c, ty)                                                                                            \
     do {                                                                                                               \
         strcpy(t[nt].name, nm);                                                                                        \
@@ -185,6 +189,10 @@ int gguf_synth_llama(uint32_t seed, uint8_t **out, size_t *size) {
      * separate 256-wide check in the unit test instead */
     for (size_t i = 0; i < nt; i++)
         if (t[i].type == 12) t[i].type = 3;
+    if (rope_freqs) {
+        T("rope_freqs.weight", 1, n_freqs, 1, 0);
+        t[nt - 1].data = rope_freqs;
+    }
     put(&b, "GGUF", 4);
     u32(&b, 3);
     u64(&b, nt);
@@ -236,6 +244,10 @@ int gguf_synth_llama(uint32_t seed, uint8_t **out, size_t *size) {
         pad(&b, 32);
     }
     return finish(&b, out, size);
+}
+
+int gguf_synth_llama(uint32_t seed, uint8_t **out, size_t *size) {
+    return gguf_synth_llama_freqs(seed, NULL, 0, out, size);
 }
 
 int gguf_synth_vocab(uint8_t **out, size_t *size) {

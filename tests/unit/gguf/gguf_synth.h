@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 int gguf_synth_llama(uint32_t seed, uint8_t **out, size_t *size);
+/* The same model plus an F32 tensor rope_freqs.weight [n_freqs] holding rope_freqs (llama.cpp's
+ * llama3 RoPE scaling); rope_freqs NULL gives gguf_synth_llama's file. */
+int gguf_synth_llama_freqs(uint32_t seed, const float *rope_freqs, size_t n_freqs, uint8_t **out, size_t *size);
 /* Only metadata (a vocabulary file): 3 tokens, a chat template. */
 int gguf_synth_vocab(uint8_t **out, size_t *size);
 

@@ -279,6 +279,94 @@ static void test_model(const char *dir) {
     free(d);
 }
 
+/* llama.cpp's convert_hf_to_gguf.py llama3 rope_factors (inv_freq in f32 like torch), written
+ * here independently of the core. */
+static void ref_rope_freqs(double theta, int R, double factor, double low, double high, double orig, float *out) {
+    for (int i = 0; i < R / 2; i++) {
+        double inv = (double)(float)(1.0 / pow(theta, (double)(2 * i) / R));
+        double wl = 2.0 * 3.14159265358979323846 / inv, d;
+        if (wl < orig / high) d = 1.0;
+        else if (wl > orig / low) d = factor;
+        else {
+            double sm = (orig / wl - low) / (high - low);
+            d = 1.0 / ((1.0 - sm) / factor + sm);
+        }
+        out[i] = (float)d;
+    }
+}
+
+static double rope_attr(const grt_model *m, const char *name) {
+    for (uint32_t i = 0; i < m->g.n_nodes; i++)
+        if (m->g.nodes[i].op == GRT_OP_ROPE) {
+            const grt_attr_value *a = grt_ir_node_attr(&m->g.nodes[i], name);
+            return !a ? -1.0 : a->type == GRT_ATTR_FLOAT ? a->u.f : (double)a->u.i;
+        }
+    return -1.0;
+}
+
+/* Reads the synthetic llama (theta 10000, rotary 16: 8 pairs) carrying rope_freqs.weight for the
+ * given llama3 parameters; returns the model or NULL (status in *st). */
+static grt_model *read_with_freqs(const char *path, const float *fr, size_t n, grt_status *st) {
+    uint8_t *d = NULL;
+    size_t sz = 0;
+    grt_model *m = NULL;
+    *st = GRT_ERROR_INTERNAL;
+    CHECK(gguf_synth_llama_freqs(3, fr, n, &d, &sz) == 0);
+    if (d && write_file(path, d, sz) == 0) *st = grt_model_read(NULL, path, &m);
+    free(d);
+    return m;
+}
+
+/* llama.cpp's form of Llama 3.1+ RoPE scaling (no genrt keys): the standard Llama 3.2 values
+ * (factor 32), a non-standard set recovered from the transition band, a tensor that matches no
+ * llama3 config and a wrong length (both NOT_SUPPORTED naming the tensor). */
+static void test_rope_freqs(const char *dir) {
+    char path[512];
+    float fr[8], got[8];
+    grt_status st;
+    snprintf(path, sizeof path, "%s/rope_freqs.gguf", dir);
+    ref_rope_freqs(10000.0, 16, 32.0, 1.0, 4.0, 8192.0, fr);
+    CHECK(fr[5] == 1.0f && fr[6] > 1.0f && fr[6] < 32.0f && fr[7] == 32.0f); /* one pair in the band */
+    grt_model *m = read_with_freqs(path, fr, 8, &st);
+    CHECKF(st == GRT_OK && m, "factor 32: %s", grt_last_error());
+    if (m) {
+        CHECK(rope_attr(m, "scaling") == 2.0 && rope_attr(m, "factor") == 32.0 && rope_attr(m, "low_freq_factor") == 1.0 &&
+              rope_attr(m, "high_freq_factor") == 4.0 && rope_attr(m, "original_max_position") == 8192.0);
+        grt_model_destroy(m);
+    }
+    /* non-standard: factor 16, band [1024, 4096] (wavelength 1987 inside, 6283 and 19869 above) */
+    ref_rope_freqs(10000.0, 16, 16.0, 1.0, 4.0, 4096.0, fr);
+    m = read_with_freqs(path, fr, 8, &st);
+    CHECKF(st == GRT_OK && m, "factor 16: %s", grt_last_error());
+    if (m) {
+        CHECK(rope_attr(m, "scaling") == 2.0 && rope_attr(m, "factor") == 16.0);
+        ref_rope_freqs(rope_attr(m, "theta"), 16, rope_attr(m, "factor"), rope_attr(m, "low_freq_factor"),
+                       rope_attr(m, "high_freq_factor"), rope_attr(m, "original_max_position"), got);
+        for (int i = 0; i < 8; i++) CHECKF(fabsf(got[i] - fr[i]) <= 1e-6f * fr[i], "pair %d: %g vs %g", i, got[i], fr[i]);
+        grt_model_destroy(m);
+    }
+    /* all ones: no scaling */
+    for (int i = 0; i < 8; i++) fr[i] = 1.0f;
+    m = read_with_freqs(path, fr, 8, &st);
+    CHECK(st == GRT_OK && m && rope_attr(m, "scaling") == 0.0);
+    grt_model_destroy(m);
+    /* mismatch: a transition-band value off by 1e-3, then a non-monotonic table */
+    ref_rope_freqs(10000.0, 16, 32.0, 1.0, 4.0, 8192.0, fr);
+    fr[6] *= 1.001f;
+    m = read_with_freqs(path, fr, 8, &st);
+    CHECK(st == GRT_ERROR_NOT_SUPPORTED && !m && strstr(grt_last_error(), "rope_freqs.weight"));
+    grt_model_destroy(m);
+    ref_rope_freqs(10000.0, 16, 32.0, 1.0, 4.0, 8192.0, fr);
+    fr[2] = 3.0f;
+    m = read_with_freqs(path, fr, 8, &st);
+    CHECK(st == GRT_ERROR_NOT_SUPPORTED && !m && strstr(grt_last_error(), "rope_freqs.weight"));
+    grt_model_destroy(m);
+    /* wrong length */
+    m = read_with_freqs(path, fr, 7, &st);
+    CHECK(st == GRT_ERROR_NOT_SUPPORTED && !m && strstr(grt_last_error(), "rope_freqs.weight"));
+    grt_model_destroy(m);
+}
+
 static void test_vocab(const char *dir) {
     uint8_t *d = NULL;
     size_t n = 0;
@@ -330,6 +418,7 @@ int main(int argc, char **argv) {
     test_kquants();
     test_vocab(dir);
     test_model(dir);
+    test_rope_freqs(dir);
     int shared = test_shared_vocabs();
     printf("%d checks, %d failures%s\n", g_checks, g_failures, shared ? "" : " (shared vocab files not found: skipped)");
     return g_failures ? 1 : 0;

@@ -5,7 +5,10 @@
  * embeddings) whose weights mix f32, f16, bf16, int8 sym g32 (Q8_0), int4 sym g32 (Q4_0) and
  * uint4 asym g32 with f32 zero points (Q4_1) are compiled on CPU before and after the round trip
  * and must give the same logits for a prompt and two decode steps. Unsupported compression
- * (group 64) is NOT_SUPPORTED naming the tensor. The written files stay in SCRATCH_DIR for
+ * (group 64) is NOT_SUPPORTED naming the tensor. "llama3": a llama with llama3 RoPE scaling, written
+ * as llama.cpp does (rope_freqs.weight, checked against the converter's formula computed here, and
+ * no llama.rope.scaling.* keys) plus our exact genrt.llm.rope_* keys; the read model must have the
+ * same RoPE attributes and logits. The written files stay in SCRATCH_DIR for
  * check_gguf_layout.py (the test "test_gguf_layout" runs after this one).
  * Usage: test_gguf_roundtrip SCRATCH_DIR
  */
@@ -18,22 +21,15 @@
 
 #include "frontends/gguf.h"
 #include "frontends/llm.h"
+#include "ir/graph.h"
+#include "test_rng.h"
 #include "test_util.h"
 
 typedef struct wopt {
     int64_t bad_group; /* 64: make the q projections use group 64 (no GGUF equivalent) */
 } wopt;
 
-static uint64_t hash(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
-}
-static uint32_t nextr(uint64_t *s) {
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(*s >> 33);
-}
-static float unif(uint64_t *s) { return (float)(nextr(s) % 20001) / 10000.0f - 1.0f; }
+static float unif(uint64_t *s) { return (float)(test_lcg32(s) % 20001) / 10000.0f - 1.0f; }
 
 /* Picks a storage per tensor name so every GGUF type appears. */
 static int kind_of(const char *name) {
@@ -51,7 +47,7 @@ static grt_status weight_cb(void *user, grt_model *m, const char *name, size_t r
     const wopt *o = user;
     size_t n = 1;
     for (size_t i = 0; i < rank; i++) n *= (size_t)dims[i];
-    uint64_t s = hash(name);
+    uint64_t s = test_name_seed(name);
     int k = kind_of(name);
     size_t K = (size_t)dims[rank - 1];
     grt_status st = GRT_ERROR_OUT_OF_MEMORY;
@@ -97,7 +93,7 @@ static grt_status weight_cb(void *user, grt_model *m, const char *name, size_t r
             }
         }
         for (size_t i = 0; i < n; i++) {
-            int v = (int)(nextr(&s) % (k == 3 ? 255 : 16));
+            int v = (int)(test_lcg32(&s) % (k == 3 ? 255 : 16));
             if (k == 3) ((int8_t *)q)[i] = (int8_t)(v - 127);
             else {
                 int nib = k == 4 ? (v - 8) & 15 : v;
@@ -176,7 +172,66 @@ done:
     return ok;
 }
 
-static void roundtrip(grt_core *core, const char *dir, const char *arch) {
+/* llama.cpp's convert_hf_to_gguf.py rope_factors, written independently of the writer. */
+static double ref_rope_factor(double theta, int R, int i, double factor, double low, double high, double orig) {
+    double inv = (double)(float)(1.0 / pow(theta, (double)(2 * i) / R));
+    double wl = 2.0 * 3.14159265358979323846 / inv;
+    if (wl < orig / high) return 1.0;
+    if (wl > orig / low) return factor;
+    double smooth = (orig / wl - low) / (high - low);
+    return 1.0 / ((1.0 - smooth) / factor + smooth);
+}
+
+static const grt_ir_node *first_rope(const grt_model *m) {
+    for (uint32_t i = 0; i < m->g.n_nodes; i++)
+        if (m->g.nodes[i].op == GRT_OP_ROPE) return &m->g.nodes[i];
+    return NULL;
+}
+
+static double rope_attr(const grt_ir_node *n, const char *name) {
+    const grt_attr_value *a = n ? grt_ir_node_attr(n, name) : NULL;
+    return !a ? -1.0 : a->type == GRT_ATTR_FLOAT ? a->u.f : (double)a->u.i;
+}
+
+/* The written llama3 file: rope_freqs.weight as llama.cpp's converter makes it, no
+ * llama.rope.scaling.* keys, exact genrt.llm.rope_* keys; the read model's RoPE attributes. */
+static void check_llama3(const char *path, const grt_llm_config *c, const grt_model *a, const grt_model *b) {
+    grt_gguf *f = NULL;
+    CHECK_OK(grt_gguf_open(path, &f));
+    if (!f) return;
+    const grt_gguf_tensor *t = grt_gguf_find_tensor(f, "rope_freqs.weight");
+    CHECK(t && t->type == GGML_F32 && t->n_dims == 1 && t->ne[0] == c->head_dim / 2);
+    int nontrivial = 0;
+    for (int64_t i = 0; t && i < c->head_dim / 2; i++) {
+        float v;
+        memcpy(&v, t->data + 4 * i, 4);
+        double r = ref_rope_factor(c->rope_theta, (int)c->head_dim, (int)i, c->rope_factor, c->rope_low_freq_factor,
+                                   c->rope_high_freq_factor, (double)c->rope_original_max_position);
+        CHECKF(fabs(v - r) <= 1e-6 * r, "rope_freqs[%lld] = %.9g, expected %.9g", (long long)i, v, r);
+        nontrivial += v != 1.0f && v != (float)c->rope_factor;
+    }
+    CHECK(nontrivial >= 1); /* the config puts a pair in the transition band */
+    const char *s;
+    size_t sl;
+    double fv;
+    int64_t iv;
+    CHECK(!grt_gguf_find_kv(f, "llama.rope.scaling.type") && !grt_gguf_find_kv(f, "llama.rope.scaling.factor"));
+    CHECK(grt_gguf_get_str(f, "genrt.llm.rope_scaling", &s, &sl) && sl == 6 && !memcmp(s, "llama3", 6));
+    CHECK(grt_gguf_get_float(f, "genrt.llm.rope_factor", &fv) && fv == c->rope_factor);
+    CHECK(grt_gguf_get_float(f, "genrt.llm.rope_high_freq_factor", &fv) && fv == c->rope_high_freq_factor);
+    CHECK(grt_gguf_get_int(f, "genrt.llm.rope_original_context_length", &iv) && iv == c->rope_original_max_position);
+    grt_gguf_close(f);
+    const grt_ir_node *ra = first_rope(a), *rb = first_rope(b);
+    static const char *const attrs[] = {"scaling", "factor", "low_freq_factor", "high_freq_factor",
+                                        "original_max_position"};
+    CHECK(ra && rb && rope_attr(rb, "scaling") == 2.0);
+    for (int i = 0; i < 5; i++)
+        CHECKF(rope_attr(ra, attrs[i]) == rope_attr(rb, attrs[i]), "RoPE %s: %g written, %g read", attrs[i],
+               rope_attr(ra, attrs[i]), rope_attr(rb, attrs[i]));
+}
+
+static void roundtrip(grt_core *core, const char *dir, const char *name) {
+    const char *arch = !strcmp(name, "llama3") ? "llama" : name;
     grt_llm_config c;
     grt_model *a = NULL, *b = NULL;
     char path[512];
@@ -197,12 +252,21 @@ static void roundtrip(grt_core *core, const char *dir, const char *arch) {
         c.tied_embeddings = 1;
         c.rope_theta = 1000000.0;
     }
-    snprintf(path, sizeof path, "%s/roundtrip_%s.gguf", dir, arch);
+    if (!strcmp(name, "llama3")) { /* wavelengths 6.3 ... 6e5: pair 1 in the band [16, 64] */
+        c.rope_theta = 500000.0;
+        c.rope_scaling = 2;
+        c.rope_factor = 8.0;
+        c.rope_low_freq_factor = 1.0;
+        c.rope_high_freq_factor = 4.0;
+        c.rope_original_max_position = 64;
+    }
+    snprintf(path, sizeof path, "%s/roundtrip_%s.gguf", dir, name);
     CHECK_OK(grt_model_create(arch, &a));
     CHECK_OK(grt_llm_build(&c, weight_cb, &o, arch, a));
     add_vocab(a, c.vocab_size);
     CHECK_OK(grt_model_save_as(a, path, "gguf"));
     CHECK_OK(grt_model_read(core, path, &b));
+    if (!strcmp(name, "llama3") && b) check_llama3(path, &c, a, b);
     size_t n = (size_t)(T_TOTAL * c.vocab_size);
     float *la = calloc(n, 4), *lb = calloc(n, 4);
     if (a && b && la && lb && run_logits(core, a, c.vocab_size, la) && run_logits(core, b, c.vocab_size, lb)) {
@@ -212,8 +276,8 @@ static void roundtrip(grt_core *core, const char *dir, const char *arch) {
             if (!(e <= worst)) worst = e;
             if (fabs(la[i]) > mag) mag = fabs(la[i]);
         }
-        CHECKF(worst <= 1e-4 && mag > 1e-3, "%s: max abs logit difference %g (max |logit| %g)", arch, worst, mag);
-        printf("%s: GGUF round trip max abs logit difference %.3g (max |logit| %.3g)\n", arch, worst, mag);
+        CHECKF(worst <= 1e-4 && mag > 1e-3, "%s: max abs logit difference %g (max |logit| %g)", name, worst, mag);
+        printf("%s: GGUF round trip max abs logit difference %.3g (max |logit| %.3g)\n", name, worst, mag);
         grt_meta_value v;
         CHECK(grt_model_get_meta(b, "tokenizer.ggml.tokens", &v) == GRT_OK && v.u.strs.count == 64);
     } else {
@@ -228,7 +292,7 @@ static void roundtrip(grt_core *core, const char *dir, const char *arch) {
     a = NULL;
     CHECK_OK(grt_model_create(arch, &a));
     CHECK_OK(grt_llm_build(&c, weight_cb, &o, arch, a));
-    snprintf(path, sizeof path, "%s/bad_%s.gguf", dir, arch);
+    snprintf(path, sizeof path, "%s/bad_%s.gguf", dir, name);
     CHECK_ERR(grt_model_save_as(a, path, "gguf"), GRT_ERROR_NOT_SUPPORTED, "blk.0.attn_q.weight");
     CHECK_ERR(grt_model_save_as(a, path, "onnx"), GRT_ERROR_INVALID_ARGUMENT, "onnx");
     grt_model_destroy(a);
@@ -241,17 +305,14 @@ int main(int argc, char **argv) {
         printf("skipped: no core (%s)\n", grt_last_error());
         return 77;
     }
-    const char *const *devs = NULL;
-    size_t nd = 0, cpu = 0;
-    if (grt_core_available_devices(core, &devs, &nd) == GRT_OK)
-        for (size_t i = 0; i < nd; i++) cpu |= !strcmp(devs[i], "CPU");
-    if (!cpu) {
+    if (!test_core_has_device(core, "CPU")) {
         printf("skipped: no CPU device plugin found (set GENRT_PLUGIN_PATH)\n");
         grt_core_destroy(core);
         return 77;
     }
     roundtrip(core, dir, "llama");
     roundtrip(core, dir, "qwen2");
+    roundtrip(core, dir, "llama3");
     grt_core_destroy(core);
     printf("%d checks, %d failures\n", g_checks, g_failures);
     return g_failures ? 1 : 0;

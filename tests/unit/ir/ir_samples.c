@@ -1,11 +1,16 @@
 /*
- * ir_samples.c - sample models for the IR tests and the fuzz corpus (see ir_samples.h).
+ * ir_samples.c - sample models and file helpers for the IR tests and the fuzz corpus (see
+ * ir_samples.h).
  */
 #include "ir_samples.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "ir/serialize_format.h"
 
 #define CK(x)                                                                                     \
     do {                                                                                          \
@@ -186,4 +191,76 @@ grt_status ir_sample_block(grt_model **out) {
 fail:
     grt_model_destroy(m);
     return st;
+}
+
+/* --- file helpers ------------------------------------------------------------------------- */
+
+const char *ir_scratch_path(const char *dir, const char *tag, const char *name) {
+    static char buf[2][4200];
+    static int k;
+    k ^= 1;
+    snprintf(buf[k], sizeof buf[k], "%s/%s_%d_%s", dir, tag, (int)getpid(), name);
+    return buf[k];
+}
+
+uint8_t *ir_slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    *n = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
+    if (p && len > 0 && fread(p, 1, (size_t)len, f) != (size_t)len) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    *n = (size_t)len;
+    return p;
+}
+
+int ir_spill(const char *path, const uint8_t *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return 0;
+    int ok = (n == 0 || fwrite(p, 1, n, f) == n);
+    return (fclose(f) == 0) && ok;
+}
+
+char *ir_json_text(const uint8_t *file) {
+    uint64_t jo = grt_ir_get_u64(file + 16), js = grt_ir_get_u64(file + 24);
+    char *json = malloc((size_t)js + 1);
+    if (!json) return NULL;
+    memcpy(json, file + jo, (size_t)js);
+    json[js] = '\0';
+    return json;
+}
+
+uint8_t *ir_edit_json(const uint8_t *orig, const char *from, const char *to, size_t *n) {
+    uint64_t js = grt_ir_get_u64(orig + 24), bo = grt_ir_get_u64(orig + 32), bs = grt_ir_get_u64(orig + 40);
+    uint8_t *out = NULL;
+    char *json = ir_json_text(orig);
+    *n = 0;
+    if (!json) return NULL;
+    char *hit = strstr(json, from);
+    if (!hit) {
+        fprintf(stderr, "pattern '%s' not found in the JSON\n", from);
+        goto done;
+    }
+    size_t pre = (size_t)(hit - json), nj = js - strlen(from) + strlen(to);
+    size_t nbo = (64 + nj + 63) / 64 * 64, total = nbo + bs;
+    if (!(out = calloc(1, total))) goto done;
+    memcpy(out, orig, 64);
+    memcpy(out + 64, json, pre);
+    memcpy(out + 64 + pre, to, strlen(to));
+    memcpy(out + 64 + pre + strlen(to), hit + strlen(from), js - pre - strlen(from));
+    memcpy(out + nbo, orig + bo, bs);
+    grt_ir_put_u64(out + 16, 64);
+    grt_ir_put_u64(out + 24, nj);
+    grt_ir_put_u64(out + 32, nbo);
+    grt_ir_put_u64(out + 48, grt_ir_fnv1a64(out + 64, nj));
+    *n = total;
+done:
+    free(json);
+    return out;
 }

@@ -11,45 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../common/test_util.h"
 #include "ir/graph.h"
 #include "ir/graph_view.h"
 #include "ir/serialize_format.h"
 #include "ir_samples.h"
-#include "test_util.h"
 
 static char g_dir[3000];
 
-static const char *tmp_path(const char *name) {
-    static char buf[2][3100];
-    static int k;
-    k ^= 1;
-    snprintf(buf[k], sizeof buf[k], "%s/ir_test_%d_%s", g_dir, (int)getpid(), name);
-    return buf[k];
-}
-
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    *n = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
-    if (p && len > 0 && fread(p, 1, (size_t)len, f) != (size_t)len) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
-
-static int spill(const char *path, const uint8_t *p, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return 0;
-    int ok = (n == 0 || fwrite(p, 1, n, f) == n);
-    return (fclose(f) == 0) && ok;
-}
+static const char *tmp_path(const char *name) { return ir_scratch_path(g_dir, "ir_test", name); }
 
 static int attr_equal(const grt_attr_value *a, const grt_attr_value *b) {
     if (a->type != b->type) return 0;
@@ -129,7 +99,7 @@ static void test_round_trip(grt_status (*make)(grt_model **), const char *tag) {
     CHECK(constants_mapped(r));
     CHECK_OK(grt_model_save(r, p2));
     size_t n1, n2;
-    uint8_t *b1 = slurp(p1, &n1), *b2 = slurp(p2, &n2);
+    uint8_t *b1 = ir_slurp(p1, &n1), *b2 = ir_slurp(p2, &n2);
     CHECK(b1 && b2 && n1 == n2 && !memcmp(b1, b2, n1));
     CHECK(n1 >= 64 && !memcmp(b1, GRT_IR_MAGIC, 8) && grt_ir_get_u32(b1 + 8) == 1 && grt_ir_get_u64(b1 + 32) % 64 == 0);
     free(b1);
@@ -165,7 +135,7 @@ done:
 /* Reads bytes as a file; returns the status (model destroyed). */
 static grt_status read_bytes(const uint8_t *p, size_t n, const char *path) {
     grt_model *m = NULL;
-    if (!spill(path, p, n)) return GRT_ERROR_IO;
+    if (!ir_spill(path, p, n)) return GRT_ERROR_IO;
     grt_status st = grt_model_read(NULL, path, &m);
     if (st == GRT_OK) {
         const grt_graph_view *v = NULL;
@@ -189,7 +159,7 @@ static void test_corrupt(void) {
     CHECK_OK(grt_model_save(m, good));
     grt_model_destroy(m);
     size_t n;
-    uint8_t *f = slurp(good, &n), *c = malloc(n);
+    uint8_t *f = ir_slurp(good, &n), *c = malloc(n);
     if (!f || !c) {
         CHECK(0);
         goto done;

@@ -18,37 +18,7 @@
 
 static char g_dir[3000];
 
-static const char *tmp_path(const char *name) {
-    static char buf[2][3100];
-    static int k;
-    k ^= 1;
-    snprintf(buf[k], sizeof buf[k], "%s/meta_test_%d_%s", g_dir, (int)getpid(), name);
-    return buf[k];
-}
-
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    *n = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
-    if (p && len > 0 && fread(p, 1, (size_t)len, f) != (size_t)len) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
-
-static int spill(const char *path, const uint8_t *p, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return 0;
-    int ok = (n == 0 || fwrite(p, 1, n, f) == n);
-    return (fclose(f) == 0) && ok;
-}
+static const char *tmp_path(const char *name) { return ir_scratch_path(g_dir, "meta_test", name); }
 
 static grt_meta_value v_int(int64_t i) {
     grt_meta_value v = {.type = GRT_META_INT};
@@ -316,8 +286,8 @@ static void test_round_trip(void) {
         CHECK(grt_model_node_count(back) == grt_model_node_count(m));
         CHECK_OK(grt_model_save(back, p1));
         CHECK_OK(grt_model_save(m, p2));
-        a = slurp(p1, &na);
-        b = slurp(p2, &nb);
+        a = ir_slurp(p1, &na);
+        b = ir_slurp(p2, &nb);
         CHECK(a && b && na == nb && !memcmp(a, b, na)); /* deterministic; re-save identical */
     }
     /* No metadata: no "metadata" section at all (files readable by readers without it). */
@@ -325,12 +295,10 @@ static void test_round_trip(void) {
     if (plain) {
         CHECK_OK(grt_model_save(plain, p2));
         free(b);
-        b = slurp(p2, &nb);
+        b = ir_slurp(p2, &nb);
         CHECK(b && nb > 64);
         if (b) {
-            size_t js = (size_t)grt_ir_get_u64(b + 24);
-            char *json = calloc(1, js + 1);
-            if (json) memcpy(json, b + 64, js);
+            char *json = ir_json_text(b);
             CHECK(json && !strstr(json, "\"metadata\""));
             free(json);
         }
@@ -350,43 +318,22 @@ static void test_round_trip(void) {
 /* Writes a copy of file `orig` with the first `from` in its JSON replaced by `to` (checksum and
  * blob offset fixed up) and returns the status of reading it. */
 static grt_status read_edit(const uint8_t *orig, const char *from, const char *to, const char *name) {
-    uint64_t js = grt_ir_get_u64(orig + 24), bo = grt_ir_get_u64(orig + 32), bs = grt_ir_get_u64(orig + 40);
-    char *json = calloc(1, js + 1);
+    size_t n = 0;
+    uint8_t *out = ir_edit_json(orig, from, to, &n);
     grt_status st = GRT_ERROR_INTERNAL;
-    if (!json) return st;
-    memcpy(json, orig + 64, js);
-    char *hit = strstr(json, from);
-    if (!hit) {
-        fprintf(stderr, "pattern '%s' not found in the JSON\n", from);
-        free(json);
-        return st;
-    }
-    size_t pre = (size_t)(hit - json), nj = js - strlen(from) + strlen(to);
-    size_t nbo = (64 + nj + 63) / 64 * 64;
-    uint8_t *out = calloc(1, nbo + bs);
-    if (out) {
-        memcpy(out, orig, 64);
-        memcpy(out + 64, json, pre);
-        memcpy(out + 64 + pre, to, strlen(to));
-        memcpy(out + 64 + pre + strlen(to), hit + strlen(from), js - pre - strlen(from));
-        memcpy(out + nbo, orig + bo, bs);
-        grt_ir_put_u64(out + 24, nj);
-        grt_ir_put_u64(out + 32, nbo);
-        grt_ir_put_u64(out + 48, grt_ir_fnv1a64(out + 64, nj));
-        const char *p = tmp_path(name);
-        grt_model *m = NULL;
-        if (spill(p, out, nbo + bs)) {
-            st = grt_model_read(NULL, p, &m);
-            if (st != GRT_OK && !strstr(grt_last_error(), p)) {
-                fprintf(stderr, "%s: message '%s' does not name the file\n", name, grt_last_error());
-                st = GRT_ERROR_INTERNAL;
-            }
+    if (!out) return st;
+    const char *p = tmp_path(name);
+    grt_model *m = NULL;
+    if (ir_spill(p, out, n)) {
+        st = grt_model_read(NULL, p, &m);
+        if (st != GRT_OK && !strstr(grt_last_error(), p)) {
+            fprintf(stderr, "%s: message '%s' does not name the file\n", name, grt_last_error());
+            st = GRT_ERROR_INTERNAL;
         }
-        grt_model_destroy(m);
-        unlink(p);
     }
+    grt_model_destroy(m);
+    unlink(p);
     free(out);
-    free(json);
     return st;
 }
 
@@ -410,7 +357,7 @@ static void test_corrupt(void) {
     v = v_str("x\0y", 3);
     CHECK_OK(grt_model_set_meta(m, "bin", &v));
     CHECK_OK(grt_model_save(m, p));
-    a = slurp(p, &na);
+    a = ir_slurp(p, &na);
     CHECK(a != NULL);
     if (!a) goto done;
     /* The unmodified file reads back (sanity of the edit helper: a no-op edit). */
@@ -444,9 +391,8 @@ static void test_corrupt(void) {
     }
     /* Corrupt the offsets table in the blob (not covered by the checksum). */
     {
-        uint64_t js = grt_ir_get_u64(a + 24), bo = grt_ir_get_u64(a + 32);
-        char *json = calloc(1, js + 1);
-        if (json) memcpy(json, a + 64, js);
+        uint64_t bo = grt_ir_get_u64(a + 32);
+        char *json = ir_json_text(a);
         const char *o = json ? strstr(json, "\"offsets\":{\"offset\":") : NULL;
         CHECK(o != NULL);
         if (o) {
@@ -457,14 +403,14 @@ static void test_corrupt(void) {
                 memcpy(c, a, na);
                 for (int w = 0; w < 4; w++) grt_ir_put_u64(c + bo + off + 8 * (size_t)w, bad[k][w]);
                 grt_model *r = NULL;
-                CHECK(spill(p, c, na));
+                CHECK(ir_spill(p, c, na));
                 CHECK_ERR(grt_model_read(NULL, p, &r), GRT_ERROR_FORMAT, "offsets");
                 CHECK(r == NULL);
                 grt_model_destroy(r);
             }
             /* Untouched table reads back. */
             grt_model *r = NULL;
-            CHECK(spill(p, a, na));
+            CHECK(ir_spill(p, a, na));
             CHECK_OK(grt_model_read(NULL, p, &r));
             CHECK(r && meta_equal(m, r));
             grt_model_destroy(r);

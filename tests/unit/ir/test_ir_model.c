@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../../common/test_util.h"
 #include "ir/graph.h"
 #include "ir/graph_view.h"
 #include "ir_samples.h"
-#include "test_util.h"
 
 static void test_builder_errors(void) {
     grt_model *m = NULL;
@@ -119,9 +119,9 @@ static void test_inspect_reshape(void) {
     CHECK_OK(grt_model_input(m, 1, &name, &t, &s));
     CHECK(!strcmp(name, "position_ids") && t == GRT_I64 && s.rank == 1 && s.dims[0] == -1);
     CHECK_OK(grt_model_output(m, 0, &name, &t, &s));
-    CHECK(!strcmp(name, "logits") && t == GRT_F32 && shape_is(&s, 3, (const int64_t[]){1, -1, 32}));
+    CHECK(!strcmp(name, "logits") && t == GRT_F32 && test_shape_is(&s, 3, (const int64_t[]){1, -1, 32}));
     CHECK_OK(grt_model_output(m, 2, &name, &t, &s));
-    CHECK(!strcmp(name, "top_indices") && t == GRT_I64 && shape_is(&s, 3, (const int64_t[]){1, -1, 4}));
+    CHECK(!strcmp(name, "top_indices") && t == GRT_I64 && test_shape_is(&s, 3, (const int64_t[]){1, -1, 4}));
     CHECK_ST(grt_model_output(m, 4, &name, &t, &s), GRT_ERROR_INVALID_ARGUMENT);
     CHECK_OK(grt_model_input(m, 0, NULL, NULL, NULL));
     CHECK_OK(grt_model_output_index(m, "next_token", &idx));
@@ -134,15 +134,15 @@ static void test_inspect_reshape(void) {
     grt_shape shapes[2] = {test_shape(2, (const int64_t[]){1, 5}), test_shape(1, (const int64_t[]){5})};
     CHECK_OK(grt_model_reshape(m, 2, names, shapes));
     CHECK_OK(grt_model_output(m, 0, NULL, NULL, &s));
-    CHECK(shape_is(&s, 3, (const int64_t[]){1, 1, 32}));
+    CHECK(test_shape_is(&s, 3, (const int64_t[]){1, 1, 32}));
     /* A failing reshape (batch 2 against Reshape [1, -1, 16] is fine, but positions [2, 5] is not [S]) is undone. */
     grt_shape bad[2] = {test_shape(2, (const int64_t[]){1, 7}), test_shape(2, (const int64_t[]){3, 7})};
     CHECK_ST(grt_model_reshape(m, 2, names, bad), GRT_ERROR_SHAPE);
     CHECK_MSG("RoPE");
     CHECK_OK(grt_model_input(m, 0, NULL, NULL, &s));
-    CHECK(shape_is(&s, 2, (const int64_t[]){1, 5}));
+    CHECK(test_shape_is(&s, 2, (const int64_t[]){1, 5}));
     CHECK_OK(grt_model_output(m, 0, NULL, NULL, &s));
-    CHECK(shape_is(&s, 3, (const int64_t[]){1, 1, 32}));
+    CHECK(test_shape_is(&s, 3, (const int64_t[]){1, 1, 32}));
     CHECK_ST(grt_model_reshape(m, 1, (const char *[]){"zzz"}, shapes), GRT_ERROR_NOT_FOUND);
     grt_shape r9 = shapes[0];
     r9.rank = 9;
@@ -151,7 +151,7 @@ static void test_inspect_reshape(void) {
     grt_shape dyn[2] = {test_shape(2, (const int64_t[]){1, -1}), test_shape(1, (const int64_t[]){-1})};
     CHECK_OK(grt_model_reshape(m, 2, names, dyn));
     CHECK_OK(grt_model_output(m, 0, NULL, NULL, &s));
-    CHECK(shape_is(&s, 3, (const int64_t[]){1, -1, 32}));
+    CHECK(test_shape_is(&s, 3, (const int64_t[]){1, -1, 32}));
     grt_model_destroy(m);
 }
 
@@ -281,7 +281,7 @@ static void test_view_accessors(void) {
     /* infer_shapes with concrete run-time shapes. */
     grt_shape ti = test_shape(3, (const int64_t[]){1, 7, 32});
     CHECK_OK(api.infer_shapes(v, topk, &ti, out));
-    CHECK(shape_is(&out[0], 3, (const int64_t[]){1, 7, 4}) && shape_is(&out[1], 3, (const int64_t[]){1, 7, 4}));
+    CHECK(test_shape_is(&out[0], 3, (const int64_t[]){1, 7, 4}) && test_shape_is(&out[1], 3, (const int64_t[]){1, 7, 4}));
     grt_shape tb = test_shape(3, (const int64_t[]){1, 7, 3});
     CHECK_ST(api.infer_shapes(v, topk, &tb, out), GRT_ERROR_SHAPE);
     CHECK_MSG("node 'topk' (TopK)");
@@ -332,7 +332,7 @@ static void test_reshape_state(void) {
     CHECK_ST(grt_model_reshape(m, 1, names, &bad), GRT_ERROR_SHAPE);
     CHECK_MSG("node 'as' (Assign)");
     CHECK_OK(grt_model_input(m, 0, NULL, NULL, &s));
-    CHECK(shape_is(&s, 2, xd));
+    CHECK(test_shape_is(&s, 2, xd));
     CHECK_OK(grt_model_reshape(m, 1, names, &good));
     CHECK_OK(grt_ir_snapshot(m, &v));
     grt_ir_view_release(v);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "ir/graph.h"
-#include "test_util.h"
+#include "../../common/test_util.h"
 
 #define DIMS(...) (sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (const int64_t[]){__VA_ARGS__}
 #define Q GRT_DYNAMIC
@@ -44,7 +44,7 @@ static grt_status add(grt_op_type op, const char *name, size_t ni, const grt_por
 static void expect(grt_port p, grt_element_type t, size_t rank, const int64_t *dims, int line) {
     grt_element_type got_t = GRT_UNDEFINED;
     grt_shape s = {0};
-    if (grt_ir_graph_port_info(&g_m->g, p, &got_t, &s) != GRT_OK || got_t != t || !shape_is(&s, rank, dims)) {
+    if (grt_ir_graph_port_info(&g_m->g, p, &got_t, &s) != GRT_OK || got_t != t || !test_shape_is(&s, rank, dims)) {
         char buf[128];
         g_failures++;
         fprintf(stderr, "line %d: got %s %s\n", line, grt_element_type_name(got_t),

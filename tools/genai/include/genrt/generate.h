@@ -97,6 +97,21 @@ typedef struct grt_generation_config {
 /* max_new_tokens 256, context_length 0, stop_at_eos 1, no extra stops, sampler defaults. */
 GRT_EXPORT void grt_generation_config_defaults(grt_generation_config *cfg);
 
+/* Generation defaults of a model: the Hugging Face generation_config.json the HF frontend keeps as
+ * the metadata string "generation.huggingface.config". Only the keys present change *cfg:
+ * temperature, top_k, top_p, repetition_penalty -> cfg->sampler; max_new_tokens ->
+ * cfg->max_new_tokens; max_length (prompt + new tokens) caps cfg->context_length; "do_sample":
+ * false -> temperature 0 (greedy). eos_token_id (an id or a list) -> stop_tokens[stop_cap], with
+ * *n_stop_tokens = how many the JSON has (may exceed stop_cap; only stop_cap are written).
+ * Apply it to a config holding your defaults, then apply the user's explicit options on top.
+ * A model without the metadata (GGUF, llama2.c) changes nothing and returns GRT_OK.
+ * Errors: FORMAT (not a JSON object, a key of the wrong type: the message names it; *cfg is then
+ * unchanged), INVALID_ARGUMENT (NULL model/cfg, or stop_tokens NULL with stop_cap > 0). */
+GRT_EXPORT grt_status grt_generation_config_from_model(const grt_model *model,
+                                                       grt_generation_config *cfg,
+                                                       int32_t *stop_tokens, size_t stop_cap,
+                                                       size_t *n_stop_tokens);
+
 typedef struct grt_generation_result {
     int32_t *ids; /* generated tokens, stop token excluded [n_ids] (caller-owned) */
     size_t n_ids;
