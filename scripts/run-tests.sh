@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# scripts/run-tests.sh [--sanitize] - from a fresh clone: install dependencies, configure with
-# warnings as errors, build and run the test suite (ctest, all labels but "long").
+# scripts/run-tests.sh [--sanitize] [--long] - from a fresh clone: install dependencies, configure
+# with warnings as errors, build and run the test suite (ctest, all labels but "long").
 #   --sanitize   same in a separate build directory with AddressSanitizer + UBSan (every label
-#                but "long": unit, ops, abi and the fuzz corpus replay).
+#                but "long": unit, ops, abi, models and the fuzz corpus replay).
+#   --long       also run the "long" label (big random-weight models, minutes each); CI passes it
+#                for the plain build.
 # Build directories: build/ and build-sanitize/ (override with GENRT_BUILD_DIR). Exit status is
 # ctest's.
 set -euo pipefail
@@ -10,10 +12,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 sanitize=0
+long=0
 for arg in "$@"; do
     case $arg in
     --sanitize) sanitize=1 ;;
-    -h | --help) sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --long) long=1 ;;
+    -h | --help) sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-tests.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done
@@ -30,4 +34,7 @@ else
     genrt_configure_build "$build" -DGENRT_BUILD_TESTS=ON -DGENRT_WERROR=ON
     cd "$build"
     ctest --output-on-failure -j "$GENRT_JOBS" -LE long
+    if [ "$long" = 1 ]; then
+        ctest --output-on-failure -L long
+    fi
 fi
