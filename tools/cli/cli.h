@@ -31,6 +31,27 @@ extern const grt_cli_command grt_cli_cmd_generate;
 extern const grt_cli_command grt_cli_cmd_chat;
 extern const grt_cli_command grt_cli_cmd_tokenize;
 extern const grt_cli_command grt_cli_cmd_convert;
+extern const grt_cli_command grt_cli_cmd_compress;
+
+/* Weight-compression options shared by `compress` and `convert` (cmd_compress.c):
+ * grt_cli_compress_option consumes argv[*i] (and its value) when it is one of them (*consumed = 1;
+ * ignored-scope patterns go to scope[], which needs argc entries; returns 0 or a usage exit
+ * status); grt_cli_print_compress_report prints the per-layer table and the totals;
+ * GRT_CLI_COMPRESS_OPTIONS_HELP holds the help lines. */
+#define GRT_CLI_COMPRESS_OPTIONS_HELP                                                                       \
+    "  --mode M                 int8_asym (default), int8_sym, int4_sym or int4_asym\n"            \
+    "  --group-size N           -1 = per channel; default 128 for 4-bit, per channel for 8-bit\n"  \
+    "  --ratio R                share of the eligible weights in the 4-bit mode, 0..1 (default 1)\n" \
+    "  --backup-mode B          int8_asym (default), int8_sym or none: precision of the rest\n"    \
+    "  --all-layers             the embedding and the last MatMul get the 4-bit mode too\n"        \
+    "  --ignored-scope PATTERN  leave weights (or their consumer nodes) matching the name or glob\n" \
+    "                           pattern as they are; repeatable\n"                                 \
+    "  --sensitivity-metric S   weight_quantization_error (default; the data-aware ones need a\n"  \
+    "                           dataset and are not supported yet)\n"                              \
+    "  --fp16                   store the weights left uncompressed as f16\n"
+int grt_cli_compress_option(const grt_cli_command *cmd, int argc, char **argv, int *i, grt_compress_config *cfg,
+                            const char **scope, int *consumed);
+void grt_cli_print_compress_report(FILE *out, const grt_compress_report *r);
 
 /* Prints "genrt <what>: <status name>: <grt_last_error()>" to stderr and returns
  * GRT_CLI_EXIT_FAIL. */

@@ -16,6 +16,7 @@
 
 static const grt_cli_command *const g_commands[] = {
     &grt_cli_cmd_chat,
+    &grt_cli_cmd_compress,
     &grt_cli_cmd_convert,
     &grt_cli_cmd_devices,
     &grt_cli_cmd_demo,

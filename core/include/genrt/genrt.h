@@ -14,5 +14,6 @@
 #include <genrt/core.h>
 #include <genrt/compiled_model.h>
 #include <genrt/infer_request.h>
+#include <genrt/compress.h>
 
 #endif

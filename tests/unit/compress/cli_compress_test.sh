@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# tests/unit/compress/cli_compress_test.sh GENRT PLUGIN_DIR MODEL_DIR - `genrt compress` and
+# `genrt convert --weight-format` on stories260K: per-layer table and totals, the written files
+# load and generate, their sizes follow the table's totals, bad options give clear errors.
+# Exit 0 pass, 1 fail, 77 skipped (says why).
+set -u
+genrt=$1 plugin_dir=$2 model=$3/stories260K.bin
+[ -f "$model" ] || { echo "skip: $model not found"; exit 77; }
+export GENRT_PLUGIN_PATH=$plugin_dir
+work=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/genrt-compress-test.XXXXXX")")
+trap 'rm -rf "$work"' EXIT
+out=$work/out err=$work/err fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+run() {
+    local want=$1; shift
+    "$genrt" "$@" >"$out" 2>"$err"
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "genrt $* exited $got, expected $want"
+        sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -20
+    fi
+}
+expect_out() { grep -Eq -- "$1" "$out" || fail "stdout of the last command lacks /$1/"; }
+expect_err() { grep -Eq -- "$1" "$err" || fail "stderr of the last command lacks /$1/"; }
+size() { stat -c %s "$1"; }
+
+run 0 convert -m "$model" -o "$work/f32.genrt"
+# default INT8_ASYM: every weight int8_asym, per channel; total line; file smaller by what the table says
+run 0 compress -m "$model" -o "$work/int8.genrt"
+expect_out '^token_embd.weight +\[512, 64\] +int8_asym +64 '
+expect_out '^blk.4.ffn_down.weight +\[64, 172\] +int8_asym +172 '
+expect_out '^weights: 1037312 -> 269864 bytes'
+[ "$(grep -c int8_asym "$out")" -eq 36 ] || fail "expected 36 int8_asym weights"
+saved=$((1037312 - 269864)) diff=$(( $(size "$work/f32.genrt") - $(size "$work/int8.genrt") ))
+[ "$diff" -le "$saved" ] && [ "$diff" -ge $((saved - 36 * 256)) ] || fail "file shrank by $diff, table says $saved"
+run 0 generate -m "$work/int8.genrt" --prompt-ids "1" -n 8 --ids --temperature 0
+# mixed precision with an ignored scope; embedding stays 8-bit
+run 0 compress -m "$model" -o "$work/mixed.genrt" --mode int4_sym --group-size 4 --ratio 0.5 \
+    --ignored-scope 'blk.4.*' --ignored-scope blk.0.attn_q.weight
+expect_out '^token_embd.weight .* int8_asym '
+expect_out '^blk.4.attn_q.weight .* ignored '
+expect_out '^blk.0.attn_q.weight .* ignored '
+expect_out ' int4_sym +4 '
+run 0 generate -m "$work/mixed.genrt" --prompt-ids "1" -n 8 --ids --temperature 0
+# convert --weight-format
+run 0 convert -m "$model" -o "$work/fp16.genrt" --weight-format fp16
+expect_out '^blk.0.attn_q.weight .* f16 '
+run 0 convert -m "$model" -o "$work/int4.genrt" --weight-format int4 --group-size 4
+expect_out '^blk.0.attn_q.weight .* int4_asym +4 '
+run 0 generate -m "$work/int4.genrt" --prompt-ids "1" -n 8 --ids --temperature 0
+# errors
+run 1 compress -m "$model" -o "$work/x" --mode int4_sym
+expect_err "group size 128 does not divide the 64 channels of weight 'blk.0.attn_q.weight'"
+run 1 compress -m "$model" -o "$work/x" --ratio 1.5
+expect_err 'ratio 1.5 outside \[0, 1\]'
+run 1 compress -m "$model" -o "$work/x" --sensitivity-metric mean_activation_variance
+expect_err 'needs a dataset'
+run 2 compress -m "$model" -o "$work/x" --mode int3
+expect_err "unknown mode"
+run 2 compress -m "$model" -o "$work/x" --group-size 0
+expect_err "bad group size"
+run 2 convert -m "$model" -o "$work/x" --weight-format int2
+expect_err "unknown weight format"
+[ ! -e "$work/x" ] || fail "a failed command left its output file"
+[ "$fails" -eq 0 ] && echo "cli compress: OK"
+exit $((fails > 0))
