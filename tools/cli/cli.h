@@ -32,6 +32,7 @@ extern const grt_cli_command grt_cli_cmd_chat;
 extern const grt_cli_command grt_cli_cmd_tokenize;
 extern const grt_cli_command grt_cli_cmd_convert;
 extern const grt_cli_command grt_cli_cmd_compress;
+extern const grt_cli_command grt_cli_cmd_eval;
 
 /* Weight-compression options shared by `compress` and `convert` (cmd_compress.c):
  * grt_cli_compress_option consumes argv[*i] (and its value) when it is one of them (*consumed = 1;

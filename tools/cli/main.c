@@ -20,6 +20,7 @@ static const grt_cli_command *const g_commands[] = {
     &grt_cli_cmd_convert,
     &grt_cli_cmd_devices,
     &grt_cli_cmd_demo,
+    &grt_cli_cmd_eval,
     &grt_cli_cmd_generate,
     &grt_cli_cmd_tokenize,
     &grt_cli_cmd_version,

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# tests/unit/eval/cli_eval_test.sh GENRT PLUGIN_DIR MODEL_DIR - `genrt eval` on stories260K:
+# perplexity on an id file (and its window/token counts), kld of the model against itself (0, top1 1)
+# and against an int4 copy made with `genrt compress` (> 0), progress bar on stderr, the last stdout
+# line's keys, clean usage errors. Exit 0 pass, 1 fail, 77 skipped (says why).
+set -u
+genrt=$1 plugin_dir=$2 model=$3/stories260K.bin
+[ -f "$model" ] || { echo "skip: $model not found"; exit 77; }
+export GENRT_PLUGIN_PATH=$plugin_dir
+work=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/genrt-eval-test.XXXXXX")")
+trap 'rm -rf "$work"' EXIT
+out=$work/out err=$work/err fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+run() {
+    local want=$1; shift
+    "$genrt" "$@" >"$out" 2>"$err"
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "genrt $* exited $got, expected $want"
+        sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -20
+    fi
+}
+last() { tail -n 1 "$out"; }
+expect_last() { last | grep -Eq -- "$1" || fail "last stdout line '$(last)' lacks /$1/"; }
+expect_err() { grep -Eq -- "$1" "$err" || fail "stderr of the last command lacks /$1/"; }
+key() { last | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+for i in $(seq 0 39); do echo $(( (i * 37 + 1) % 512 )); done >"$work/ids.txt"
+run 0 eval perplexity -m "$model" --ids "$work/ids.txt" --ctx 16 --stride 6
+expect_last '^ppl=[0-9.]+ tokens=39 windows=5$'
+expect_err 'perplexity \[#+\] 5/5'
+ppl=$(key ppl)
+awk -v p="$ppl" 'BEGIN { exit !(p > 1 && p < 512 * 100) }' || fail "ppl $ppl out of range"
+run 0 eval perplexity -m "$model" --ids "$work/ids.txt" --ctx 64
+expect_last '^ppl=[0-9.]+ tokens=39 windows=1$'
+
+run 0 eval kld -m "$model" --base "$model" --sample 2 --len 32 --seed 3
+expect_last '^kld=0 kld_max=0 kld_p99=0 top1=1\.000000 rms_dp=0 tokens=62$'
+expect_err 'sampling \[#+\] 2/2'
+expect_err 'kld \[#+\] 2/2'
+run 0 compress -m "$model" -o "$work/int4.genrt" --mode int4_sym --group-size 4 --all-layers
+run 0 eval kld -m "$work/int4.genrt" --base "$model" --sample 2 --len 32 --seed 3
+expect_last '^kld=[0-9.e+-]+ kld_max=[0-9.e+-]+ kld_p99=[0-9.e+-]+ top1=[0-9.]+ rms_dp=[0-9.e+-]+ tokens=62$'
+awk -v k="$(key kld)" 'BEGIN { exit !(k > 1e-4) }' || fail "int4 kld $(key kld) not > 0"
+# --ids: 40 ids in chunks of 16 -> 2 sequences of 15 compared positions
+run 0 eval kld -m "$work/int4.genrt" --base "$model" --ids "$work/ids.txt" --len 16
+expect_last ' tokens=30$'
+
+# usage errors (exit 2) and failures (exit 1) with clear messages
+run 2 eval
+expect_err 'missing mode'
+run 2 eval bogus -m "$model"
+expect_err 'unknown mode'
+run 2 eval perplexity --ids "$work/ids.txt"
+expect_err 'missing -m MODEL'
+run 2 eval perplexity -m "$model"
+expect_err 'exactly one of --text FILE or --ids FILE'
+run 2 eval perplexity -m "$model" --ids "$work/ids.txt" --ctx 8 --stride 9
+expect_err 'stride must not exceed'
+run 2 eval perplexity -m "$model" --ids "$work/ids.txt" --ctx 1
+expect_err 'bad --ctx'
+run 2 eval kld -m "$model" --sample 2
+expect_err 'missing --base'
+run 2 eval kld -m "$model" --base "$model"
+expect_err 'exactly one of --ids FILE or --sample N'
+run 2 eval kld -m "$model" --base "$model" --sample 0
+expect_err 'bad --sample'
+run 2 eval perplexity -m "$model" --ids "$work/ids.txt" --bogus 1
+expect_err 'unknown option'
+run 1 eval perplexity -m "$model" --text "$work/ids.txt"
+expect_err 'no tokenizer'
+run 1 eval perplexity -m "$model" --ids "$work/missing.txt"
+expect_err "cannot read '.*missing.txt'"
+echo "1 2 x3" >"$work/bad.txt"
+run 1 eval perplexity -m "$model" --ids "$work/bad.txt"
+expect_err 'bad token id near "x3'
+echo "1 2 999" >"$work/oov.txt"
+run 1 eval perplexity -m "$model" --ids "$work/oov.txt"
+expect_err 'out of range'
+run 1 eval perplexity -m "$work/nope.bin" --ids "$work/ids.txt"
+expect_err 'nope.bin'
+run 0 help eval
+expect_last 'ppl=|rms_dp=|options|device'
+
+[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "eval cli: all checks passed"
