@@ -10,24 +10,9 @@
 # Exit 0 pass, 1 fail, 77 skipped (says why).
 set -u
 case_name=$1 genrt=$2 plugin_dir=$3
-work=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/genrt-cli-test.XXXXXX")")
-trap 'rm -rf "$work"' EXIT
-out=$work/out err=$work/err
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# run EXPECTED_STATUS ARGS...: runs genrt, stdout -> $out, stderr -> $err, checks the exit status.
-run() {
-    local want=$1; shift
-    "$genrt" "$@" >"$out" 2>"$err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "genrt $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$out" | head -40; sed 's/^/  stderr: /' "$err" | head -40
-    fi
-}
-expect_out() { grep -Eq -- "$1" "$out" || fail "stdout of the last command lacks /$1/"; }
-expect_err() { grep -Eq -- "$1" "$err" || fail "stderr of the last command lacks /$1/"; }
+work_name=genrt-cli-test
+# shellcheck source=tests/common/cli_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/cli_lib.sh"
 have_cpu_plugin() { [ -e "$plugin_dir/libgenrt_cpu.so" ]; }
 
 case $case_name in

@@ -7,21 +7,9 @@ set -u
 genrt=$1 plugin_dir=$2 model=$3/stories260K.bin
 [ -f "$model" ] || { echo "skip: $model not found"; exit 77; }
 export GENRT_PLUGIN_PATH=$plugin_dir
-work=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/genrt-compress-test.XXXXXX")")
-trap 'rm -rf "$work"' EXIT
-out=$work/out err=$work/err fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() {
-    local want=$1; shift
-    "$genrt" "$@" >"$out" 2>"$err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "genrt $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -20
-    fi
-}
-expect_out() { grep -Eq -- "$1" "$out" || fail "stdout of the last command lacks /$1/"; }
-expect_err() { grep -Eq -- "$1" "$err" || fail "stderr of the last command lacks /$1/"; }
+work_name=genrt-compress-test
+# shellcheck source=tests/common/cli_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/cli_lib.sh"
 size() { stat -c %s "$1"; }
 
 run 0 convert -m "$model" -o "$work/f32.genrt"

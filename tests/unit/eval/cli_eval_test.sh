@@ -7,22 +7,11 @@ set -u
 genrt=$1 plugin_dir=$2 model=$3/stories260K.bin
 [ -f "$model" ] || { echo "skip: $model not found"; exit 77; }
 export GENRT_PLUGIN_PATH=$plugin_dir
-work=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/genrt-eval-test.XXXXXX")")
-trap 'rm -rf "$work"' EXIT
-out=$work/out err=$work/err fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() {
-    local want=$1; shift
-    "$genrt" "$@" >"$out" 2>"$err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "genrt $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -20
-    fi
-}
+work_name=genrt-eval-test
+# shellcheck source=tests/common/cli_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/cli_lib.sh"
 last() { tail -n 1 "$out"; }
 expect_last() { last | grep -Eq -- "$1" || fail "last stdout line '$(last)' lacks /$1/"; }
-expect_err() { grep -Eq -- "$1" "$err" || fail "stderr of the last command lacks /$1/"; }
 key() { last | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 for i in $(seq 0 39); do echo $(( (i * 37 + 1) % 512 )); done >"$work/ids.txt"
