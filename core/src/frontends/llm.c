@@ -303,24 +303,21 @@ static grt_status ffn(llm_ctx *c, int64_t l, grt_port x, grt_port *out) {
 
 /* --- metadata ------------------------------------------------------------------------------ */
 
-static grt_status meta_int(grt_model *m, const char *arch, const char *key, int64_t v) {
+/* Sets "<arch>.<key>" (or "<key>" when arch is NULL) to *mv. */
+static grt_status meta_set(grt_model *m, const char *arch, const char *key, const grt_meta_value *mv) {
     char k[128];
-    grt_meta_value mv;
-    memset(&mv, 0, sizeof mv);
-    mv.type = GRT_META_INT;
-    mv.u.i = v;
     snprintf(k, sizeof k, "%s%s%s", arch ? arch : "", arch ? "." : "", key);
-    return grt_model_set_meta(m, k, &mv);
+    return grt_model_set_meta(m, k, mv);
+}
+
+static grt_status meta_int(grt_model *m, const char *arch, const char *key, int64_t v) {
+    grt_meta_value mv = {.type = GRT_META_INT, .u.i = v};
+    return meta_set(m, arch, key, &mv);
 }
 
 static grt_status meta_flt(grt_model *m, const char *arch, const char *key, double v) {
-    char k[128];
-    grt_meta_value mv;
-    memset(&mv, 0, sizeof mv);
-    mv.type = GRT_META_FLOAT;
-    mv.u.f = v;
-    snprintf(k, sizeof k, "%s%s%s", arch ? arch : "", arch ? "." : "", key);
-    return grt_model_set_meta(m, k, &mv);
+    grt_meta_value mv = {.type = GRT_META_FLOAT, .u.f = v};
+    return meta_set(m, arch, key, &mv);
 }
 
 static grt_status meta_str(grt_model *m, const char *key, const char *v) {
