@@ -44,6 +44,9 @@ typedef struct cpu_kernel_ctx {
     const grt_graph_view *graph;
     uint32_t node;
     cpu_pool *pool; /* may be NULL */
+    /* Compile-time options of the compiled model (zero = default, as in a test harness). */
+    int64_t dq_group_size; /* DYNAMIC_QUANTIZATION_GROUP_SIZE: int8 activation groups for
+                            * compressed-weight MatMuls; 0 = off (f32 activations) */
 } cpu_kernel_ctx;
 
 typedef grt_status (*cpu_kernel_fn)(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,

@@ -231,7 +231,7 @@ grt_status th_run(grt_op_type op, const cpu_tensor *in, uint32_t n_in, cpu_tenso
     }
     cur_op = op;
     last_error[0] = 0;
-    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool};
+    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, 0};
     return fn(&ctx, in, n_in, out, n_out);
 }
 

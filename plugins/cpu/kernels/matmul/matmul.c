@@ -20,6 +20,7 @@
 #include "../kutil.h"
 #include "../ops.h"
 #include "../qweight.h"
+#include "linear.h"
 
 #define MM_MB 64
 #define MM_NB 64
@@ -185,6 +186,13 @@ grt_status cpu_k_matmul(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_
         goto done;
     if (nbatch == 0 || j->M == 0 || j->N == 0)
         goto done;
+    if (tb && rb == 2 && !j->a.trans && A->type == GRT_F32 && out->type == GRT_F32 &&
+        !cpu_tensor_is_strided(A) && (A->comp == NULL || A->comp->kind == GRT_COMPRESSION_NONE)) {
+        /* The linear layer: A's leading dims flatten into M (B is not batched). */
+        cpu_linear_job lj = {ctx, A->data, nbatch * j->M, j->N, j->K, B, out->data};
+        if (cpu_linear(&lj, &st))
+            goto done;
+    }
     j->out = out->data;
     j->out_type = out->type;
     j->mblocks = (j->M + MM_MB - 1) / MM_MB;

@@ -1,0 +1,13 @@
+/*
+ * kernels/matmul/linear.c - chooses the path of a linear layer (see linear.h).
+ */
+#include "linear.h"
+
+int cpu_linear(const cpu_linear_job *job, grt_status *st)
+{
+    const grt_compression_info *c = job->w->comp;
+    int compressed = c != NULL && c->kind != GRT_COMPRESSION_NONE;
+    if (compressed && job->ctx->dq_group_size > 0 && cpu_linear_dq(job, st))
+        return 1;
+    return cpu_linear_fp(job, st);
+}

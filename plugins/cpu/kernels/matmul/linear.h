@@ -1,0 +1,38 @@
+/*
+ * kernels/matmul/linear.h - the LLM linear layer, the MatMul that carries nearly all the work:
+ * out[M, N] = A[M, K] x W[N, K]^T with A dense f32 activations and W a 2-D constant weight
+ * (f32, f16, bf16, or compressed int8/int4 sym/asym, per channel or group-wise along K).
+ *
+ * cpu_k_matmul (matmul.c) hands a node to cpu_linear when it has that form (transpose_b = 1,
+ * B rank 2, A f32 dense of rank >= 1 whose leading dims flatten into M, output f32); when
+ * cpu_linear returns 0 the generic blocked path of matmul.c runs instead, so every path here
+ * may decline a job it has no fast kernel for.
+ *
+ * Paths (each in its own file, each returning 1 when it took the job and set *st):
+ *   cpu_linear_dq - linear_dq.c: compressed W with activations quantized to int8 per group of
+ *                   ctx->dq_group_size (DYNAMIC_QUANTIZATION_GROUP_SIZE > 0): integer dot products
+ *   cpu_linear_fp - linear_fp.c: float W (f32/f16/bf16, oneDNN where it wins) and compressed W
+ *                   with f32 activations (dequantized in registers inside the kernel)
+ * Both split the work over ctx->pool so that threads stream disjoint rows of W, never
+ * materialise a dequantized copy of W, and allocate nothing per call in steady state (scratch
+ * from threads/scratch.h). Reentrant.
+ */
+#ifndef GENRT_CPU_LINEAR_H
+#define GENRT_CPU_LINEAR_H
+
+#include "../kernel.h"
+
+typedef struct cpu_linear_job {
+    const cpu_kernel_ctx *ctx;
+    const float *a;     /* [M, K] row-major, row stride K */
+    size_t M, N, K;
+    const cpu_tensor *w; /* [N, K], passed cpu_qw_check (comp may be NULL or kind NONE) */
+    float *out;         /* [M, N] row-major */
+} cpu_linear_job;
+
+int cpu_linear(const cpu_linear_job *job, grt_status *st);
+
+int cpu_linear_dq(const cpu_linear_job *job, grt_status *st);
+int cpu_linear_fp(const cpu_linear_job *job, grt_status *st);
+
+#endif
