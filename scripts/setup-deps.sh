@@ -8,6 +8,7 @@ PACKAGES=(
     build-essential cmake pkg-config git                  # toolchain
     libcjson-dev libpcre2-dev libutf8proc-dev             # IR/config JSON, tokenizer regex, Unicode
     libhwloc-dev                                          # CPU topology (threads, pinning)
+    libdnnl-dev                                           # oneDNN f32 GEMM (CPU plugin, optional)
     ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd   # GPU plugin (OpenCL; PoCL for tests)
     clang libclang-rt-14-dev                              # libFuzzer targets, sanitizer runtimes
     python3                                               # tests/unit/gguf/check_gguf_layout.py

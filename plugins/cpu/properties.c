@@ -6,6 +6,7 @@
 #include "properties.h"
 
 #include "exec/util.h"
+#include "threads/topology.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -25,8 +26,12 @@
 #define CPU_PROPS_ARM64 1
 #endif
 
-/* Upper bound for INFERENCE_NUM_THREADS (oversubscription is allowed up to this). */
+/* Upper bound for INFERENCE_NUM_THREADS and NUM_STREAMS (oversubscription is allowed). */
 #define CPU_MAX_THREADS 1024
+
+#define CPU_PROP_NUM_STREAMS "NUM_STREAMS"
+#define CPU_PROP_OPTIMAL_REQUESTS "OPTIMAL_NUMBER_OF_INFER_REQUESTS"
+#define CPU_PROP_PINNING "ENABLE_CPU_PINNING"
 
 /* One table row: value type, key, mutable (settable at compile time), description. */
 #define PROP(type, key, mut, desc) {sizeof(grt_property_info), type, key, mut, 0, desc}
@@ -40,7 +45,8 @@ static const grt_property_info k_props[] = {
          "Precisions with hardware support: FP32, FP16 (F16C/fp16), BF16 (avx512_bf16/amx/bf16), "
          "INT8"),
     PROP(GRT_VALUE_INT, GRT_PROP_INFERENCE_NUM_THREADS, 1,
-         "Worker threads per compiled model; 0 = all online CPUs"),
+         "Threads per compiled model, all streams together; 0 = one per physical core (LATENCY: "
+         "per P-core) of the process affinity mask"),
     PROP(GRT_VALUE_STRING, GRT_PROP_PERFORMANCE_HINT, 1, "LATENCY or THROUGHPUT"),
     PROP(GRT_VALUE_STRING, GRT_PROP_INFERENCE_PRECISION_HINT, 1,
          "f32, f16 or bf16 (f32 is used for compute; others are accepted and reported)"),
@@ -50,6 +56,13 @@ static const grt_property_info k_props[] = {
          "Group size for dynamic activation quantization; 0 = off (accepted and reported)"),
     PROP(GRT_VALUE_STRING_LIST, "EXECUTION_DEVICES", 0,
          "Devices a compiled model runs on: [\"CPU\"]"),
+    PROP(GRT_VALUE_INT, CPU_PROP_NUM_STREAMS, 1,
+         "Infer requests that run in parallel, each stream on its own cores; 0 = AUTO (LATENCY: "
+         "1, THROUGHPUT: threads / 1, 2 or 4)"),
+    PROP(GRT_VALUE_INT, CPU_PROP_OPTIMAL_REQUESTS, 0,
+         "Infer requests to create for full use of the device: the number of streams"),
+    PROP(GRT_VALUE_BOOL, CPU_PROP_PINNING, 1,
+         "Pin each worker thread to one CPU (default true)"),
 };
 
 #undef PROP
@@ -256,7 +269,11 @@ static void config_defaults(cpu_config *cfg)
     cfg->perf_hint = CPU_HINT_LATENCY;
     cfg->inference_precision = CPU_PREC_F32;
     cfg->kv_cache_precision = CPU_PREC_F32;
-    cfg->dq_group_size = 0;
+    cfg->dq_group_size = 32; /* as OpenVINO's CPU plugin; 0 = off */
+    cfg->num_streams = 0;
+    cfg->resolved_streams = 1;
+    cfg->threads_per_stream = 1;
+    cfg->enable_pinning = 1;
 }
 
 /* Effective value of a key from a configuration (device defaults when cfg is the defaults). */
@@ -282,6 +299,15 @@ static grt_status get_common(const grt_host_api *host, const cpu_config *cfg, in
         return set_string(out, k_prec_names[cfg->kv_cache_precision]);
     if (strcmp(key, GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE) == 0)
         return set_int(out, cfg->dq_group_size);
+    if (strcmp(key, CPU_PROP_NUM_STREAMS) == 0)
+        return set_int(out, compiled ? cfg->resolved_streams : cfg->num_streams);
+    if (strcmp(key, CPU_PROP_OPTIMAL_REQUESTS) == 0)
+        return set_int(out, cfg->resolved_streams);
+    if (strcmp(key, CPU_PROP_PINNING) == 0) {
+        set_int(out, cfg->enable_pinning);
+        out->type = GRT_VALUE_BOOL;
+        return GRT_OK;
+    }
     return cpu_host_error(host, GRT_ERROR_NOT_FOUND, "CPU: unknown property '%s'", key);
 }
 
@@ -292,32 +318,64 @@ grt_status cpu_props_get(const grt_host_api *host, const char *key, grt_value *o
     return get_common(host, &cfg, 0, key, out);
 }
 
+/* INVALID_ARGUMENT: "property KEY expects EXPECT, got VALUE" (the string, or the value type). */
+static grt_status type_error(const grt_host_api *host, const char *key, const grt_value *v,
+                             const char *expect)
+{
+    if (v->type == GRT_VALUE_STRING)
+        return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
+                              "CPU: property '%s' expects %s, got '%s'", key, expect,
+                              v->u.s ? v->u.s : "(null)");
+    return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT, "CPU: property '%s' expects %s, got %s",
+                          key, expect, value_type_name(v->type));
+}
+
+/* A boolean from a BOOL/INT 0 or 1 or a string true/false/yes/no/1/0. */
+static grt_status apply_bool(const grt_host_api *host, const char *key, const grt_value *v,
+                             int *out)
+{
+    static const char *const k_bool_names[] = {"false", "true", "no", "yes", "0", "1"};
+    if ((v->type == GRT_VALUE_BOOL || v->type == GRT_VALUE_INT) && (v->u.i == 0 || v->u.i == 1)) {
+        *out = (int)v->u.i;
+        return GRT_OK;
+    }
+    int idx = v->type == GRT_VALUE_STRING ? match_name(v->u.s, k_bool_names, 6) : -1;
+    if (idx >= 0) {
+        *out = idx & 1;
+        return GRT_OK;
+    }
+    return type_error(host, key, v, "a boolean");
+}
+
 /* Parses one known mutable key into cfg (cfg may be a scratch copy). */
 static grt_status apply_one(const grt_host_api *host, const char *key, const grt_value *v,
                             cpu_config *cfg)
 {
     int64_t i = 0;
-    if (strcmp(key, GRT_PROP_INFERENCE_NUM_THREADS) == 0 ||
+    if (strcmp(key, CPU_PROP_PINNING) == 0)
+        return apply_bool(host, key, v, &cfg->enable_pinning);
+    int is_streams = strcmp(key, CPU_PROP_NUM_STREAMS) == 0;
+    if (is_streams && v->type == GRT_VALUE_STRING && v->u.s && strcasecmp(v->u.s, "AUTO") == 0) {
+        cfg->num_streams = 0;
+        return GRT_OK;
+    }
+    if (strcmp(key, GRT_PROP_INFERENCE_NUM_THREADS) == 0 || is_streams ||
         strcmp(key, GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE) == 0) {
         int is_threads = key[0] == 'I';
-        if (value_to_int(v, &i) != 0) {
-            if (v->type == GRT_VALUE_STRING)
-                return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                                      "CPU: property '%s' expects an integer, got '%s'", key,
-                                      v->u.s ? v->u.s : "(null)");
-            return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
-                                  "CPU: property '%s' expects an integer, got %s", key,
-                                  value_type_name(v->type));
-        }
+        int bounded = is_threads || is_streams;
+        if (value_to_int(v, &i) != 0)
+            return type_error(host, key, v, "an integer");
         if (i < 0)
             return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
                                   "CPU: property '%s' must be >= 0, got %lld", key, (long long)i);
-        if (is_threads && i > CPU_MAX_THREADS)
+        if (bounded && i > CPU_MAX_THREADS)
             return cpu_host_error(host, GRT_ERROR_INVALID_ARGUMENT,
                                   "CPU: property '%s' must be <= %d, got %lld", key,
                                   CPU_MAX_THREADS, (long long)i);
         if (is_threads)
             cfg->num_threads = i;
+        else if (is_streams)
+            cfg->num_streams = i;
         else
             cfg->dq_group_size = i;
         return GRT_OK;
@@ -373,6 +431,28 @@ grt_status cpu_props_check(const grt_host_api *host, const char *key, const grt_
     return apply_one(host, key, value, &scratch);
 }
 
+/* Thread and stream counts (the rules are in properties.h). */
+static void resolve_streams(cpu_config *cfg)
+{
+    const cpu_topology *topo = cpu_topology_get();
+    int latency = cfg->perf_hint == CPU_HINT_LATENCY;
+    int threads = (int)cfg->num_threads;
+    if (threads <= 0)
+        threads = cpu_topology_default_threads(topo, latency && cfg->num_streams <= 1);
+    int streams = (int)cfg->num_streams;
+    if (streams <= 0) {
+        int per = threads < 8 ? 1 : threads < 32 ? 2 : 4;
+        streams = latency ? 1 : threads / per;
+    }
+    if (streams < 1)
+        streams = 1;
+    if (threads < streams)
+        threads = streams;
+    cfg->resolved_streams = streams;
+    cfg->threads_per_stream = threads / streams;
+    cfg->resolved_threads = streams * cfg->threads_per_stream;
+}
+
 grt_status cpu_config_parse(const grt_host_api *host, const grt_property *props, size_t n,
                             cpu_config *cfg)
 {
@@ -385,7 +465,7 @@ grt_status cpu_config_parse(const grt_host_api *host, const grt_property *props,
         if (st != GRT_OK)
             return st;
     }
-    cfg->resolved_threads = cfg->num_threads > 0 ? (int)cfg->num_threads : cpu_online_cpus();
+    resolve_streams(cfg);
     return GRT_OK;
 }
 

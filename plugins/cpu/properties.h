@@ -29,6 +29,10 @@ typedef struct cpu_config {
     cpu_precision inference_precision; /* f32 honoured; f16/bf16 accepted and reported */
     cpu_precision kv_cache_precision;  /* f32 honoured; others accepted and reported */
     int64_t dq_group_size;    /* accepted and reported; 0 = off */
+    int64_t num_streams;      /* as requested: 0 = AUTO (from perf_hint) */
+    int resolved_streams;     /* streams (>= 1) = OPTIMAL_NUMBER_OF_INFER_REQUESTS */
+    int threads_per_stream;   /* >= 1; resolved_threads = resolved_streams * threads_per_stream */
+    int enable_pinning;       /* 1: pool workers are pinned to one CPU each */
 } cpu_config;
 
 /* Caches the CPU model name and the capability list (cheap; idempotent). */
@@ -49,7 +53,12 @@ grt_status cpu_props_check(const grt_host_api *host, const char *key, const grt_
 
 /* Defaults, then props[0..n-1] in order (later entries win). Keys this plugin does not know are
  * ignored (the core handles its own); bad values of known keys fail as cpu_props_check. Resolves
- * resolved_threads. */
+ * the thread and stream counts from the topology (threads/topology.h):
+ *   threads (INFERENCE_NUM_THREADS = 0): LATENCY with NUM_STREAMS <= 1 one per P-core, else one
+ *   per physical core of the affinity mask;
+ *   streams (NUM_STREAMS = 0): LATENCY 1; THROUGHPUT threads / t, t = 1 (< 8 threads), 2 (< 32)
+ *   or 4 threads per stream; more streams than threads raise threads to one per stream;
+ *   threads_per_stream = threads / streams, resolved_threads = streams * threads_per_stream. */
 grt_status cpu_config_parse(const grt_host_api *host, const grt_property *props, size_t n,
                             cpu_config *cfg);
 

@@ -24,7 +24,8 @@ static const char k_usage[] =
     "sampling (defaults: temperature 0.8, top-k 40, top-p 0.95, seed 0):\n"
     "  --temperature T  --top-k K  --top-p P  --min-p P  --seed S\n"
     "  --repeat-penalty R  --presence-penalty P  --frequency-penalty P\n"
-    "A Hugging Face model's generation_config.json replaces these defaults; options win.\n";
+    "A Hugging Face model's generation_config.json replaces these defaults; options win.\n"
+    GRT_CLI_PROPERTY_OPTIONS_HELP;
 
 typedef struct history {
     grt_chat_message *msgs;
@@ -81,11 +82,13 @@ static int run(int argc, char **argv) {
     const grt_cli_command *cmd = &grt_cli_cmd_chat;
     const char *model = NULL, *device = "CPU", *system_msg = NULL;
     grt_generation_config cfg;
+    grt_cli_props props = {0};
     grt_cli_generation_init(&cfg);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
         int so = grt_cli_sampling_option(cmd, argc, argv, &i, &cfg.sampler);
+        if (!so) so = grt_cli_property_option(cmd, argc, argv, &i, &props);
         if (so < 0) return GRT_CLI_EXIT_USAGE;
         if (so) continue;
         if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && has)
@@ -105,7 +108,7 @@ static int run(int argc, char **argv) {
     if (!model) return grt_cli_usage_error(cmd, "missing -m MODEL", NULL);
 
     grt_cli_llm llm;
-    int rc = grt_cli_llm_open("chat", model, device, &llm);
+    int rc = grt_cli_llm_open("chat", model, device, &props, &llm);
     if (rc != GRT_CLI_EXIT_OK) return rc;
     rc = GRT_CLI_EXIT_FAIL;
     history h = {0};

@@ -1,6 +1,7 @@
 /*
- * tools/cli/cmd_compress.c - `genrt compress`: data-free weight compression of a model
- * (grt_model_compress_weights) written as a GenRT IR or GGUF file, with a per-layer table and the
+ * tools/cli/cmd_compress.c - `genrt compress`: weight compression of a model
+ * (grt_model_compress_weights; data-free, or data-aware with the calibration options of
+ * compress_dataset.c) written as a GenRT IR or GGUF file, with a per-layer table and the
  * total weight size. Also the option parser and report printer that `genrt convert` reuses.
  * Single-threaded; owns and frees everything it creates.
  */
@@ -11,15 +12,25 @@
 #include <string.h>
 
 static int run_compress(int argc, char **argv);
+/* `--auto`: the search of cmd_compress_auto.c */
+int grt_cli_compress_auto(const grt_cli_command *cmd, int argc, char **argv);
 
 const grt_cli_command grt_cli_cmd_compress = {
-    "compress", "compress a model's weights to int8/int4 (data-free, NNCF-style)",
+    "compress", "compress a model's weights to int8/int4 (NNCF-style, data-free or data-aware)",
     "usage: genrt compress -m IN -o OUT [--mode M] [--group-size N] [--ratio R]\n"
     "                      [--backup-mode B] [--all-layers] [--ignored-scope PATTERN]...\n"
-    "                      [--fp16] [--format ir|gguf]\n\n"
+    "                      [--fp16] [--format ir|gguf]\n"
+    "                      [--dataset FILE | --dataset-sample N [--dataset-len L]] [--subset-size N]\n"
+    "                      [--sensitivity-metric S] [--awq] [--scale-estimation | --gptq]\n"
+    "       genrt compress --auto --max-kld X -m IN -o OUT [--auto-sample N] [--auto-len L]\n"
+    "                      [--seed S] [--dq-group-size N] [-d DEVICE] [other options but mode/group/ratio]\n\n"
     "Quantizes the MatMul and embedding weights of IN (any format genrt reads) and writes OUT.\n"
     "Prints one line per weight (name, shape, precision, group size, relative error, bytes) and\n"
-    "the total weight size before and after.\n\n"
+    "the total weight size before and after.\n"
+    "--auto tries int8_asym and int4_sym/int4_asym with group sizes 128..4 or per channel and ratios\n"
+    "1..0.2 from the smallest up, and writes the first whose mean KLD to IN (on --auto-sample sequences\n"
+    "of --auto-len tokens sampled from IN, default 8 x 64) is <= X; --dq-group-size sets the device's\n"
+    "DYNAMIC_QUANTIZATION_GROUP_SIZE for the evaluation (default: the plugin's).\n\n"
     "options:\n"
     "  -m, --model IN           model file or folder\n"
     "  -o, --output OUT         file to write (atomically)\n"
@@ -50,7 +61,13 @@ int grt_cli_compress_option(const grt_cli_command *cmd, int argc, char **argv, i
         cfg->fp16 = 1;
         return 0;
     }
-    int known = !strcmp(opt, "--mode") || !strcmp(opt, "--group-size") || !strcmp(opt, "--ratio") ||
+    if (!strcmp(opt, "--awq") || !strcmp(opt, "--scale-estimation") || !strcmp(opt, "--gptq")) {
+        *(opt[2] == 'a' ? &cfg->awq : opt[2] == 's' ? &cfg->scale_estimation : &cfg->gptq) = 1;
+        return 0;
+    }
+    int data = !strcmp(opt, "--dataset") || !strcmp(opt, "--dataset-sample") || !strcmp(opt, "--dataset-len") ||
+               !strcmp(opt, "--subset-size");
+    int known = data || !strcmp(opt, "--mode") || !strcmp(opt, "--group-size") || !strcmp(opt, "--ratio") ||
                 !strcmp(opt, "--backup-mode") || !strcmp(opt, "--ignored-scope") ||
                 !strcmp(opt, "--sensitivity-metric");
     if (!known) {
@@ -59,6 +76,7 @@ int grt_cli_compress_option(const grt_cli_command *cmd, int argc, char **argv, i
     }
     if (*i + 1 >= argc) return grt_cli_usage_error(cmd, "missing value for", opt);
     const char *val = argv[++*i];
+    if (data) return grt_cli_compress_data_option(cmd, opt, val, cfg); /* compress_dataset.c */
     char *end = NULL;
     int k;
     if (!strcmp(opt, "--mode")) {
@@ -104,6 +122,8 @@ void grt_cli_print_compress_report(FILE *out, const grt_compress_report *r) {
 
 static int run_compress(int argc, char **argv) {
     const grt_cli_command *cmd = &grt_cli_cmd_compress;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--auto")) return grt_cli_compress_auto(cmd, argc, argv);
     const char *in = NULL, *out = NULL, *format = "ir";
     grt_compress_config cfg;
     grt_compress_report *rep = NULL;
@@ -141,7 +161,7 @@ static int run_compress(int argc, char **argv) {
         goto done;
     }
     if ((st = grt_model_read(NULL, in, &model)) != GRT_OK ||
-        (st = grt_model_compress_weights(model, &cfg, &rep)) != GRT_OK ||
+        (st = grt_cli_compress_weights(model, &cfg, &rep)) != GRT_OK ||
         (st = grt_model_save_as(model, out, format)) != GRT_OK) {
         rc = grt_cli_fail("compress", st);
         goto done;

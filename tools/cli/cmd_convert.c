@@ -140,7 +140,7 @@ static int run_convert(int argc, char **argv) {
         goto done;
     }
     st = random ? grt_model_create_random(config, seed, wtype, &model) : grt_model_read(NULL, model_path, &model);
-    if (st == GRT_OK && compress) st = grt_model_compress_weights(model, &cfg, &rep);
+    if (st == GRT_OK && compress) st = grt_cli_compress_weights(model, &cfg, &rep);
     if (st == GRT_OK) st = grt_model_save_as(model, out_path, format);
     if (st != GRT_OK) {
         rc = grt_cli_fail("convert", st);

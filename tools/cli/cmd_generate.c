@@ -32,7 +32,8 @@ static const char k_usage[] =
     "  --temperature T  --top-k K  --top-p P  --min-p P  --seed S\n"
     "  --repeat-penalty R  --presence-penalty P  --frequency-penalty P\n"
     "A Hugging Face model's generation_config.json (temperature, top_k, top_p, repetition_penalty,\n"
-    "max_new_tokens, max_length, do_sample, eos_token_id) replaces these defaults; options win.\n";
+    "max_new_tokens, max_length, do_sample, eos_token_id) replaces these defaults; options win.\n"
+    GRT_CLI_PROPERTY_OPTIONS_HELP;
 
 void grt_cli_llm_close(grt_cli_llm *llm) {
     grt_llm_session_destroy(llm->session);
@@ -55,10 +56,16 @@ static int64_t context_length(const grt_model *model) {
     return v.u.i;
 }
 
-int grt_cli_llm_open(const char *cmd, const char *path, const char *device, grt_cli_llm *llm) {
+int grt_cli_llm_open(const char *cmd, const char *path, const char *device, const grt_cli_props *props,
+                     grt_cli_llm *llm) {
     memset(llm, 0, sizeof *llm);
     grt_status st;
-    if ((st = grt_core_create(NULL, &llm->core)) ||
+    if ((st = grt_core_create(NULL, &llm->core)) == GRT_OK &&
+        grt_cli_apply_properties(cmd, llm->core, device, props) != GRT_CLI_EXIT_OK) {
+        grt_cli_llm_close(llm);
+        return GRT_CLI_EXIT_FAIL;
+    }
+    if (st ||
         (st = grt_model_read(llm->core, path, &llm->model)))
         goto fail;
     llm->context_length = context_length(llm->model);
@@ -244,6 +251,7 @@ static int run(int argc, char **argv) {
     size_t n_stops = 0;
     int ids_out = 0, rc = GRT_CLI_EXIT_FAIL;
     grt_generation_config cfg;
+    grt_cli_props props = {0};
     int32_t eos_stops[16];
     size_t n_eos = 0;
     grt_cli_generation_init(&cfg);
@@ -253,6 +261,7 @@ static int run(int argc, char **argv) {
         const char *a = argv[i];
         int has = i + 1 < argc;
         int so = grt_cli_sampling_option(cmd, argc, argv, &i, &cfg.sampler);
+        if (!so) so = grt_cli_property_option(cmd, argc, argv, &i, &props);
         if (so < 0) {
             free(stops);
             return GRT_CLI_EXIT_USAGE;
@@ -303,7 +312,7 @@ static int run(int argc, char **argv) {
     grt_cli_llm llm;
     grt_generation_result res;
     memset(&res, 0, sizeof res);
-    if ((rc = grt_cli_llm_open("generate", model, device, &llm)) != GRT_CLI_EXIT_OK) goto done;
+    if ((rc = grt_cli_llm_open("generate", model, device, &props, &llm)) != GRT_CLI_EXIT_OK) goto done;
     if ((rc = grt_cli_generation_defaults("generate", &llm, &cfg, 128, eos_stops, 16, &n_eos)) != GRT_CLI_EXIT_OK)
         goto done;
     rc = GRT_CLI_EXIT_FAIL;

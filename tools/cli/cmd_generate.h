@@ -19,9 +19,11 @@ typedef struct grt_cli_llm {
     int64_t context_length; /* from the model's metadata, 0 if unknown */
 } grt_cli_llm;
 
-/* Reads `path`, compiles it for `device`, loads its tokenizer if it has one, creates a session.
- * On failure prints "genrt <cmd>: ..." and returns GRT_CLI_EXIT_FAIL (llm is then closed). */
-int grt_cli_llm_open(const char *cmd, const char *path, const char *device, grt_cli_llm *llm);
+/* Reads `path`, sets the device properties `props` (may be NULL; cli.h), compiles it for `device`,
+ * loads its tokenizer if it has one, creates a session. On failure prints "genrt <cmd>: ..." and
+ * returns GRT_CLI_EXIT_FAIL (llm is then closed). */
+int grt_cli_llm_open(const char *cmd, const char *path, const char *device, const grt_cli_props *props,
+                     grt_cli_llm *llm);
 void grt_cli_llm_close(grt_cli_llm *llm);
 
 /* Parses a sampling option at argv[*i] (--temperature, --top-k, --top-p, --min-p,

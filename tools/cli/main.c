@@ -15,6 +15,7 @@
 #include <string.h>
 
 static const grt_cli_command *const g_commands[] = {
+    &grt_cli_cmd_bench,
     &grt_cli_cmd_chat,
     &grt_cli_cmd_compress,
     &grt_cli_cmd_convert,
@@ -22,6 +23,7 @@ static const grt_cli_command *const g_commands[] = {
     &grt_cli_cmd_demo,
     &grt_cli_cmd_eval,
     &grt_cli_cmd_generate,
+    &grt_cli_cmd_roofline,
     &grt_cli_cmd_tokenize,
     &grt_cli_cmd_version,
 };

@@ -40,7 +40,7 @@ static int rd_u32(cursor *c, uint32_t *v) {
 }
 
 static int rd_u64(cursor *c, uint64_t *v) {
-    uint32_t lo, hi;
+    uint32_t lo = 0, hi = 0;
     if (!need(c, 8)) return 0;
     rd_u32(c, &lo);
     rd_u32(c, &hi);

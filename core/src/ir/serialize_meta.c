@@ -240,8 +240,8 @@ static grt_status read_entry(mreader *R, const cJSON *e, grt_ir_meta *out) {
     grt_status st;
     grt_meta_value v;
     void *tmp = NULL;
-    const uint8_t *p, *chars;
-    size_t bytes, cbytes, count;
+    const uint8_t *p = NULL, *chars = NULL;
+    size_t bytes = 0, cbytes = 0, count = 0;
     memset(&v, 0, sizeof v);
     if (!cJSON_IsObject(e)) return merr(R, "is not an object");
     const cJSON *jk = grt_ir_json_item(e, "key"), *jt = grt_ir_json_item(e, "type"), *jv = grt_ir_json_item(e, "value");

@@ -251,8 +251,8 @@ static grt_status load_node(loader *L, const cJSON *jn) {
     if (op == GRT_OP_PARAMETER) {
         st = wrap(L, grt_ir_graph_add_parameter(L->g, name, type, shape.rank, shape.dims, NULL));
     } else if (op == GRT_OP_CONSTANT) {
-        const void *data;
-        size_t bytes;
+        const void *data = NULL;
+        size_t bytes = 0;
         grt_compression_info ci;
         const cJSON *jc = grt_ir_json_item(jn, "compression");
         if ((st = parse_span(L, grt_ir_json_item(jn, "data"), "data", &data, &bytes)) != GRT_OK) goto done;

@@ -1,9 +1,11 @@
 /*
  * passes/compress.c - grt_model_compress_weights (see genrt/compress.h): finds the 2-D float
  * constants feeding MatMul(transpose_b) B or a Gather table, assigns precisions (ignored scope,
- * embedding / last layer, ratio by data-free sensitivity) and replaces them with compressed
- * constants in fresh heap blobs. Works on a clone of the graph that replaces the model's graph
- * only on success. Single-threaded per model.
+ * embedding / last layer, ratio by data-free or data-aware sensitivity), runs the data-aware steps
+ * (compress_aware.c: AWQ, scale estimation) and replaces the weights with compressed constants
+ * in fresh heap blobs. Works on a clone of the graph that replaces the model's graph
+ * only on success. The per-weight steps (f32 copy, data-free sensitivity, encoding) run on
+ * grt_cq_parallel's threads; the results do not depend on the thread count.
  */
 #include <genrt/compress.h>
 
@@ -15,10 +17,10 @@
 
 #include "frontends/gguf.h"
 #include "ir/graph.h"
+#include "passes/compress_data.h"
 #include "passes/compress_internal.h"
 #include "util/error.h"
 
-enum { P_KEEP, P_IGNORED, P_F16, P_I8A, P_I8S, P_I4S, P_I4A };
 static const char *const PNAME[] = {"f32", "ignored", "f16", "int8_asym", "int8_sym", "int4_sym", "int4_asym"};
 
 void grt_compress_config_init(grt_compress_config *cfg) {
@@ -38,19 +40,36 @@ void grt_compress_report_free(grt_compress_report *r) {
     free(r);
 }
 
+static const char *const METRIC[] = {"weight_quantization_error", "hessian_input_activation",
+                                     "mean_activation_variance", "max_activation_variance",
+                                     "mean_activation_magnitude"};
+
 static grt_status check_config(const grt_compress_config *c) {
-    if (c->struct_size != sizeof *c)
-        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: config struct_size %u, expected %zu "
-                         "(call grt_compress_config_init)", c->struct_size, sizeof *c);
     if (c->mode > GRT_COMPRESS_INT4_ASYM)
         return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: unknown mode %u", c->mode);
     if (c->backup_mode > GRT_COMPRESS_BACKUP_NONE)
         return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: unknown backup_mode %u", c->backup_mode);
     if (c->sensitivity_metric > GRT_SENSITIVITY_MEAN_ACTIVATION_MAGNITUDE)
         return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: unknown sensitivity_metric %u", c->sensitivity_metric);
-    if (c->sensitivity_metric != GRT_SENSITIVITY_WEIGHT_QUANTIZATION_ERROR)
-        return grt_error(GRT_ERROR_NOT_SUPPORTED, "compress: sensitivity_metric %u is data-aware and needs a "
-                         "dataset (not supported yet; use WEIGHT_QUANTIZATION_ERROR)", c->sensitivity_metric);
+    if (c->sensitivity_metric != GRT_SENSITIVITY_WEIGHT_QUANTIZATION_ERROR && !c->dataset)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: sensitivity_metric %s is data-aware and needs a "
+                         "calibration dataset (cfg.dataset)", METRIC[c->sensitivity_metric]);
+    if ((c->awq || c->scale_estimation) && !c->dataset)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: %s is data-aware and needs a calibration dataset "
+                         "(cfg.dataset)", c->awq ? "awq" : "scale_estimation");
+    if (c->gptq && !c->dataset)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: gptq is data-aware and needs a calibration dataset "
+                         "(cfg.dataset)");
+    if (c->gptq && c->scale_estimation)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: gptq and scale_estimation cannot be combined");
+    if ((c->awq || c->scale_estimation) && c->mode != GRT_COMPRESS_INT4_SYM && c->mode != GRT_COMPRESS_INT4_ASYM)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: %s needs a 4-bit mode (int4_sym or int4_asym)",
+                         c->awq ? "awq" : "scale_estimation");
+    if (c->dataset && (!c->dataset->n || !c->dataset->seqs || !c->dataset->lens))
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: the calibration dataset is empty");
+    if (c->subset_size < 0)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: subset_size %lld is negative",
+                         (long long)c->subset_size);
     if (!(c->ratio >= 0.0 && c->ratio <= 1.0))
         return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: ratio %g outside [0, 1]", c->ratio);
     if (c->group_size < -1)
@@ -71,13 +90,6 @@ static int ignored(const grt_compress_config *c, const char *name) {
     return 0;
 }
 
-typedef struct cand {
-    uint32_t node;
-    int gather, matmul_only, prec;
-    int64_t rows, cols, group;
-    float *w; /* f32 copy */
-    double err;
-} cand;
 
 /* 1 if constant `id` is MatMul B with transpose_b (*mm) or Gather(axis 0) table (*ga); sets
  * *other when any other use exists. Also applies the ignored scope to consumer names. */
@@ -105,13 +117,19 @@ static float *to_f32(const grt_ir_node *n, int64_t count) {
     float *w = malloc((size_t)count * sizeof *w);
     if (!w) return NULL;
     const uint8_t *d = n->cst->data;
-    for (int64_t i = 0; i < count; i++) {
-        uint16_t h;
-        uint32_t b;
-        switch (n->outputs[0].type) {
-        case GRT_F32: memcpy(&w[i], d + i * 4, 4); break;
-        case GRT_F16: memcpy(&h, d + i * 2, 2); w[i] = gguf_f16_to_f32(h); break;
-        default: memcpy(&h, d + i * 2, 2); b = (uint32_t)h << 16; memcpy(&w[i], &b, 4); break;
+    grt_element_type t = n->outputs[0].type;
+    if (t == GRT_F32) {
+        memcpy(w, d, (size_t)count * 4);
+    } else {
+        for (int64_t i = 0; i < count; i++) {
+            uint16_t h;
+            memcpy(&h, d + i * 2, 2);
+            if (t == GRT_F16) {
+                w[i] = gguf_f16_to_f32(h);
+            } else { /* bf16 */
+                uint32_t b = (uint32_t)h << 16;
+                memcpy(&w[i], &b, 4);
+            }
         }
     }
     return w;
@@ -119,55 +137,81 @@ static float *to_f32(const grt_ir_node *n, int64_t count) {
 
 static size_t al(size_t v) { return (v + 63) & ~(size_t)63; }
 
-/* Replaces constant x->node of g by its compressed (or f16) form; fills the report row. */
-static grt_status rewrite(grt_ir_graph *g, cand *x, grt_compress_layer *row) {
-    grt_ir_node *n = &g->nodes[x->node];
+static int quant_bits(int prec) { return prec == GRT_CQ_I4S || prec == GRT_CQ_I4A ? 4 : 8; }
+static int quant_sym(int prec) { return prec == GRT_CQ_I8S || prec == GRT_CQ_I4S; }
+
+/* Byte layout of a quantized weight's blob: codes, then f16 scales at *os, then zero points at *oz. */
+static size_t quant_layout(const grt_cq_cand *x, size_t *qb, size_t *sb, size_t *zb, size_t *os, size_t *oz) {
+    int bits = quant_bits(x->prec), sym = quant_sym(x->prec);
     int64_t numel = x->rows * x->cols;
-    grt_ir_blob *blob = NULL;
-    grt_status st;
-    row->bytes_before = n->cst->bytes;
-    if (x->prec == P_F16) {
-        if ((st = grt_ir_blob_alloc((size_t)numel * 2, &blob)) != GRT_OK) return st;
-        uint16_t *h = grt_ir_blob_mutable(blob);
-        double e2 = 0, w2 = 0;
+    size_t groups = (size_t)(numel / x->group);
+    *qb = bits == 8 ? (size_t)numel : ((size_t)numel + 1) / 2;
+    *sb = groups * 2;
+    *zb = sym ? 0 : bits == 8 ? groups : (groups + 1) / 2;
+    *os = al(*qb);
+    *oz = *os + al(*sb);
+    return *oz + *zb;
+}
+
+/* Encodes candidate x (prec F16 or a quantized one) into a fresh blob *out and its relative
+ * error *error (sqrt(|dq - w|^2 / |w|^2)). Touches nothing shared: runs on worker threads.
+ * Returns 0, -1 on allocation failure (*out NULL). */
+static int encode(const grt_cq_cand *x, grt_ir_blob **out, double *error) {
+    int64_t numel = x->rows * x->cols;
+    double e2 = 0, w2 = 0;
+    *out = NULL;
+    if (x->prec == GRT_CQ_F16) {
+        if (grt_ir_blob_alloc((size_t)numel * 2, out) != GRT_OK) return -1;
+        uint16_t *h = grt_ir_blob_mutable(*out);
         for (int64_t i = 0; i < numel; i++) {
             h[i] = gguf_f32_to_f16(x->w[i]);
             double d = (double)gguf_f16_to_f32(h[i]) - x->w[i];
             e2 += d * d;
             w2 += (double)x->w[i] * x->w[i];
         }
-        row->error = w2 > 0 ? sqrt(e2 / w2) : 0;
-        grt_ir_blob_release(n->cst->blob);
-        n->cst->blob = blob;
-        n->cst->data = h;
-        n->cst->bytes = (size_t)numel * 2;
-        n->outputs[0].type = GRT_F16;
-        row->bytes_after = n->cst->bytes;
-        return GRT_OK;
+        *error = w2 > 0 ? sqrt(e2 / w2) : 0;
+        return 0;
     }
-    int bits = x->prec == P_I4S || x->prec == P_I4A ? 4 : 8, sym = x->prec == P_I8S || x->prec == P_I4S;
-    size_t groups = (size_t)(numel / x->group);
-    size_t qb = bits == 8 ? (size_t)numel : ((size_t)numel + 1) / 2, sb = groups * 2;
-    size_t zb = sym ? 0 : bits == 8 ? groups : (groups + 1) / 2;
-    size_t os = al(qb), oz = os + al(sb);
-    if ((st = grt_ir_blob_alloc(oz + zb, &blob)) != GRT_OK) return st;
-    uint8_t *base = grt_ir_blob_mutable(blob);
-    uint16_t *sc = (uint16_t *)(void *)(base + os);
-    grt_cq_quantize(x->w, x->rows, x->cols, x->group, bits, sym, base, sc, sym ? NULL : base + oz);
+    int bits = quant_bits(x->prec), sym = quant_sym(x->prec);
+    size_t qb, sb, zb, os, oz;
+    size_t total = quant_layout(x, &qb, &sb, &zb, &os, &oz);
     float *dq = malloc((size_t)numel * sizeof *dq);
-    if (!dq) {
-        grt_ir_blob_release(blob);
-        return grt_error(GRT_ERROR_OUT_OF_MEMORY, "compress: out of memory on '%s'", n->name);
+    if (!dq || grt_ir_blob_alloc(total, out) != GRT_OK) {
+        free(dq);
+        return -1;
     }
+    uint8_t *base = grt_ir_blob_mutable(*out);
+    uint16_t *sc = (uint16_t *)(void *)(base + os);
+    grt_cq_quantize_scaled(x->w, x->rows, x->cols, x->group, bits, sym, x->scales, base, sc, sym ? NULL : base + oz);
     grt_cq_dequantize(base, sc, sym ? NULL : base + oz, x->rows, x->cols, x->group, bits, sym, dq);
-    double e2 = 0, w2 = 0;
     for (int64_t i = 0; i < numel; i++) {
         double d = (double)dq[i] - x->w[i];
         e2 += d * d;
         w2 += (double)x->w[i] * x->w[i];
     }
     free(dq);
-    row->error = w2 > 0 ? sqrt(e2 / w2) : sqrt(e2);
+    *error = w2 > 0 ? sqrt(e2 / w2) : sqrt(e2);
+    return 0;
+}
+
+/* Replaces constant x->node of g by its encoded form `blob` (ownership passes to the graph);
+ * fills the report row's sizes. */
+static void install(grt_ir_graph *g, const grt_cq_cand *x, grt_ir_blob *blob, grt_compress_layer *row) {
+    grt_ir_node *n = &g->nodes[x->node];
+    row->bytes_before = n->cst->bytes;
+    grt_ir_blob_release(n->cst->blob);
+    n->cst->blob = blob;
+    n->cst->data = grt_ir_blob_mutable(blob);
+    if (x->prec == GRT_CQ_F16) {
+        n->cst->bytes = (size_t)(x->rows * x->cols) * 2;
+        n->outputs[0].type = GRT_F16;
+        row->bytes_after = n->cst->bytes;
+        return;
+    }
+    int bits = quant_bits(x->prec), sym = quant_sym(x->prec);
+    size_t qb, sb, zb, os, oz;
+    quant_layout(x, &qb, &sb, &zb, &os, &oz);
+    uint8_t *base = grt_ir_blob_mutable(blob);
     grt_compression_info ci;
     memset(&ci, 0, sizeof ci);
     ci.struct_size = sizeof ci;
@@ -175,50 +219,94 @@ static grt_status rewrite(grt_ir_graph *g, cand *x, grt_compress_layer *row) {
     ci.storage_type = sym ? (bits == 8 ? GRT_I8 : GRT_I4) : (bits == 8 ? GRT_U8 : GRT_U4);
     ci.scale_type = GRT_F16;
     ci.group_size = x->group;
-    ci.scales = sc;
+    ci.scales = base + os;
     ci.scales_bytes = sb;
     ci.zero_points = sym ? NULL : base + oz;
     ci.zero_points_bytes = zb;
     ci.zero_point_type = sym ? GRT_UNDEFINED : ci.storage_type;
-    grt_ir_blob_release(n->cst->blob);
-    n->cst->blob = blob;
-    n->cst->data = base;
     n->cst->bytes = qb;
     n->cst->comp = ci;
     row->group_size = x->group;
     row->bytes_after = qb + sb + zb;
-    return GRT_OK;
+}
+
+/* Per-weight jobs of the pass for grt_cq_parallel; each writes only slot i of its outputs. */
+typedef struct {
+    const grt_ir_graph *g;
+    grt_cq_cand *cs;
+    const size_t *idx;  /* job i works on cs[idx[i]] */
+    double *err;        /* [jobs] sensitivity, or the encode error */
+    grt_ir_blob **blob; /* [jobs] encoded blobs */
+    int *failed;        /* [jobs] allocation failures */
+} pass_jobs;
+
+static void job_load(void *ctx, size_t i) {
+    pass_jobs *p = ctx;
+    grt_cq_cand *x = &p->cs[p->idx[i]];
+    if (!(x->w = to_f32(&p->g->nodes[x->node], x->rows * x->cols))) p->failed[i] = 1;
+}
+
+static void job_sensitivity(void *ctx, size_t i) {
+    pass_jobs *p = ctx;
+    const grt_cq_cand *x = &p->cs[p->idx[i]];
+    p->err[i] = grt_cq_int8_error(x->w, x->rows, x->cols);
+}
+
+static void job_encode(void *ctx, size_t i) {
+    pass_jobs *p = ctx;
+    if (encode(&p->cs[p->idx[i]], &p->blob[i], &p->err[i])) p->failed[i] = 1;
+}
+
+/* Runs job fn over the n candidates cs[idx[0..n)) in parallel; blobs / err sized n by the caller
+ * when the job needs them. Returns 0, -1 if a job failed to allocate. */
+static int run_jobs(const grt_ir_graph *g, grt_cq_cand *cs, const size_t *idx, size_t n, double *err,
+                    grt_ir_blob **blob, void (*fn)(void *, size_t)) {
+    int *failed = calloc(n ? n : 1, sizeof *failed), bad = 0;
+    if (!failed) return -1;
+    pass_jobs p = {g, cs, idx, err, blob, failed};
+    grt_cq_parallel(n, fn, &p);
+    for (size_t i = 0; i < n; i++) bad |= failed[i];
+    free(failed);
+    return bad ? -1 : 0;
 }
 
 static int prec_of(uint32_t mode) {
-    return mode == GRT_COMPRESS_INT8_SYM ? P_I8S : mode == GRT_COMPRESS_INT4_SYM ? P_I4S
-           : mode == GRT_COMPRESS_INT4_ASYM ? P_I4A : P_I8A;
+    return mode == GRT_COMPRESS_INT8_SYM ? GRT_CQ_I8S : mode == GRT_COMPRESS_INT4_SYM ? GRT_CQ_I4S
+           : mode == GRT_COMPRESS_INT4_ASYM ? GRT_CQ_I4A : GRT_CQ_I8A;
 }
 
 grt_status grt_model_compress_weights(grt_model *model, const grt_compress_config *cfg,
                                       grt_compress_report **report) {
-    grt_compress_config defaults;
+    grt_compress_config full;
+    grt_cq_data data = {0};
     grt_ir_graph tmp = {0};
-    cand *cs = NULL;
+    grt_cq_cand *cs = NULL;
     double *err = NULL;
     int64_t *numel = NULL;
     int *is4 = NULL;
+    size_t *idx = NULL;
+    grt_ir_blob **blobs = NULL;
+    double *enc_err = NULL;
     grt_compress_report *rep = NULL;
-    size_t nc = 0, nq = 0;
+    size_t nc = 0, nq = 0, nj = 0; /* nj: jobs of the current parallel step */
     uint32_t last_mm = 0;
     grt_status st;
     if (report) *report = NULL;
     if (!model) return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: model is NULL");
-    if (!cfg) {
-        grt_compress_config_init(&defaults);
-        cfg = &defaults;
-    }
+    grt_compress_config_init(&full);
+    if (cfg && cfg->struct_size != sizeof *cfg && cfg->struct_size != GRT_COMPRESS_CONFIG_SIZE_V1)
+        return grt_error(GRT_ERROR_INVALID_ARGUMENT, "compress: config struct_size %u, expected %zu "
+                         "(call grt_compress_config_init)", cfg->struct_size, sizeof *cfg);
+    if (cfg) memcpy(&full, cfg, cfg->struct_size); /* older callers: appended fields stay 0 / NULL */
+    full.struct_size = sizeof full;
+    cfg = &full;
     if ((st = check_config(cfg)) != GRT_OK) return st;
     int four = cfg->mode == GRT_COMPRESS_INT4_SYM || cfg->mode == GRT_COMPRESS_INT4_ASYM;
     int64_t gs = cfg->group_size == GRT_COMPRESS_GROUP_DEFAULT ? (four ? 128 : -1) : cfg->group_size;
     if ((st = grt_ir_graph_clone(&tmp, &model->g)) != GRT_OK) return st;
     cs = calloc(tmp.n_nodes ? tmp.n_nodes : 1, sizeof *cs);
-    if (!cs) goto oom;
+    idx = malloc((tmp.n_nodes ? tmp.n_nodes : 1) * sizeof *idx);
+    if (!cs || !idx) goto oom;
     for (uint32_t i = 0; i < tmp.n_nodes; i++) {
         const grt_ir_node *n = &tmp.nodes[i];
         grt_element_type t = n->outputs[0].type;
@@ -229,20 +317,21 @@ grt_status grt_model_compress_weights(grt_model *model, const grt_compress_confi
         uint32_t lm = 0;
         uses(&tmp, i, cfg, &mm, &ga, &other, &ign, &lm);
         if ((!mm && !ga) || other) continue;
-        cand *x = &cs[nc++];
+        grt_cq_cand *x = &cs[nc++];
         x->node = i;
         x->gather = ga;
         x->matmul_only = mm && !ga;
         x->rows = n->outputs[0].shape.dims[0];
         x->cols = n->outputs[0].shape.dims[1];
-        x->prec = ign ? P_IGNORED : -1;
+        x->prec = ign ? GRT_CQ_IGNORED : -1;
         if (lm > last_mm) last_mm = lm;
     }
     /* resolve precisions: embedding/last layer -> 8-bit backup unless all_layers */
-    int primary = prec_of(cfg->mode), backup8 = cfg->backup_mode == GRT_COMPRESS_BACKUP_INT8_SYM ? P_I8S : P_I8A;
+    int primary = prec_of(cfg->mode);
+    int backup8 = cfg->backup_mode == GRT_COMPRESS_BACKUP_INT8_SYM ? GRT_CQ_I8S : GRT_CQ_I8A;
     for (size_t k = 0; k < nc; k++) {
-        cand *x = &cs[k];
-        if (x->prec == P_IGNORED) continue;
+        grt_cq_cand *x = &cs[k];
+        if (x->prec == GRT_CQ_IGNORED) continue;
         int edge = x->gather;
         for (uint32_t n = x->node + 1; !edge && n < tmp.n_nodes; n++)
             for (uint32_t j = 0; j < tmp.nodes[n].n_inputs; j++)
@@ -263,52 +352,81 @@ grt_status grt_model_compress_weights(grt_model *model, const grt_compress_confi
                            tmp.nodes[x->node].name, (long long)x->rows, (long long)x->cols);
             goto fail;
         }
-        if (!(x->w = to_f32(&tmp.nodes[x->node], x->rows * x->cols))) goto oom;
     }
+    /* f32 copies of the weights to compress, in parallel */
+    for (size_t k = 0; k < nc; k++)
+        if (cs[k].prec != GRT_CQ_IGNORED) idx[nj++] = k;
+    if (run_jobs(&tmp, cs, idx, nj, NULL, NULL, job_load)) goto oom;
+    if ((st = grt_cq_data_collect(&tmp, cs, nc, cfg, &data)) != GRT_OK) goto fail;
     if (nq) { /* ratio selection among the 4-bit candidates */
         err = malloc(nq * sizeof *err);
         numel = malloc(nq * sizeof *numel);
         is4 = malloc(nq * sizeof *is4);
         if (!err || !numel || !is4) goto oom;
         size_t j = 0;
-        for (size_t k = 0; k < nc; k++) {
-            if (cs[k].prec != -2) continue;
-            numel[j] = cs[k].rows * cs[k].cols;
-            if ((err[j++] = grt_cq_int8_error(cs[k].w, cs[k].rows, cs[k].cols)) < 0) goto oom;
+        for (size_t k = 0; k < nc; k++)
+            if (cs[k].prec == -2) {
+                idx[j] = k;
+                numel[j++] = cs[k].rows * cs[k].cols;
+            }
+        if (cfg->sensitivity_metric == GRT_SENSITIVITY_WEIGHT_QUANTIZATION_ERROR) {
+            if (run_jobs(&tmp, cs, idx, nq, err, NULL, job_sensitivity)) goto oom;
+        } else { /* data-aware score; embeddings (no activation) get the lowest sensitivity, as in NNCF */
+            for (j = 0; j < nq; j++) {
+                const grt_cq_cand *x = &cs[idx[j]];
+                err[j] = x->stat < 0 ? 0.0 : grt_calib_score(cfg->sensitivity_metric, x->w, x->rows, x->cols,
+                                                             &data.stats[x->stat]);
+            }
         }
-        if (grt_cq_select(err, numel, nq, cfg->ratio, is4)) goto oom;
+        for (j = 0; j < nq; j++)
+            if (err[j] < 0) goto oom;
+        if (cfg->sensitivity_metric == GRT_SENSITIVITY_WEIGHT_QUANTIZATION_ERROR
+                ? grt_cq_select(err, numel, nq, cfg->ratio, is4)
+                : grt_cq_select_scores(err, numel, nq, cfg->ratio, is4))
+            goto oom;
         j = 0;
         for (size_t k = 0; k < nc; k++) {
             if (cs[k].prec != -2) continue;
             if (is4[j++]) {
                 cs[k].prec = primary;
             } else {
-                cs[k].prec = cfg->backup_mode == GRT_COMPRESS_BACKUP_NONE ? P_KEEP : backup8;
+                cs[k].prec = cfg->backup_mode == GRT_COMPRESS_BACKUP_NONE ? GRT_CQ_KEEP : backup8;
                 cs[k].group = cs[k].cols; /* 8-bit backup is per channel */
             }
         }
     }
+    if ((st = grt_cq_data_apply(&tmp, cs, nc, cfg, &data)) != GRT_OK) goto fail;
     rep = calloc(1, sizeof *rep);
     if (!rep || !(rep->layers = calloc(nc ? nc : 1, sizeof *rep->layers))) goto oom;
     rep->n_layers = nc;
     int f16_changed = 0;
+    nj = 0; /* encode in parallel into fresh blobs, then install them in order */
     for (size_t k = 0; k < nc; k++) {
-        cand *x = &cs[k];
+        grt_cq_cand *x = &cs[k];
+        if (x->prec == GRT_CQ_KEEP && cfg->fp16 && x->matmul_only && tmp.nodes[x->node].outputs[0].type == GRT_F32) {
+            x->prec = GRT_CQ_F16;
+            f16_changed = 1;
+        }
+        if (x->prec != GRT_CQ_KEEP && x->prec != GRT_CQ_IGNORED) idx[nj++] = k;
+    }
+    blobs = calloc(nj ? nj : 1, sizeof *blobs);
+    enc_err = calloc(nj ? nj : 1, sizeof *enc_err);
+    if (!blobs || !enc_err || run_jobs(&tmp, cs, idx, nj, enc_err, blobs, job_encode)) goto oom;
+    for (size_t k = 0, j = 0; k < nc; k++) {
+        grt_cq_cand *x = &cs[k];
         grt_compress_layer *row = &rep->layers[k];
         const grt_ir_node *n = &tmp.nodes[x->node];
         snprintf(row->name, sizeof row->name, "%s", n->name);
         row->rows = x->rows;
         row->cols = x->cols;
-        if (x->prec == P_KEEP && cfg->fp16 && x->matmul_only && n->outputs[0].type == GRT_F32) {
-            x->prec = P_F16;
-            f16_changed = 1;
-        }
-        if (x->prec == P_KEEP || x->prec == P_IGNORED) {
+        if (x->prec == GRT_CQ_KEEP || x->prec == GRT_CQ_IGNORED) {
             row->bytes_before = row->bytes_after = n->cst->bytes;
             snprintf(row->precision, sizeof row->precision, "%s",
-                     x->prec == P_IGNORED ? "ignored" : grt_element_type_name(n->outputs[0].type));
+                     x->prec == GRT_CQ_IGNORED ? "ignored" : grt_element_type_name(n->outputs[0].type));
         } else {
-            if ((st = rewrite(&tmp, x, row)) != GRT_OK) goto fail;
+            install(&tmp, x, blobs[j], row);
+            blobs[j] = NULL;
+            row->error = enc_err[j++];
             snprintf(row->precision, sizeof row->precision, "%s", PNAME[x->prec]);
         }
         rep->bytes_before += row->bytes_before;
@@ -327,7 +445,16 @@ fail:
     rep = NULL;
 done:
     if (tmp.name) grt_ir_graph_free(&tmp);
-    for (size_t k = 0; cs && k < nc; k++) free(cs[k].w);
+    for (size_t k = 0; cs && k < nc; k++) {
+        free(cs[k].w);
+        free(cs[k].scales);
+    }
+    grt_cq_data_free(&data);
+    for (size_t j = 0; blobs && j < nj; j++)
+        if (blobs[j]) grt_ir_blob_release(blobs[j]);
+    free(blobs);
+    free(enc_err);
+    free(idx);
     free(cs);
     free(err);
     free(numel);

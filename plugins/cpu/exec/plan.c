@@ -4,6 +4,7 @@
  */
 #include "plan.h"
 
+#include "fuse.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -496,18 +497,21 @@ grt_status cpu_plan_create(const grt_host_api *host, const grt_graph_view *g,
     if (st != GRT_OK)
         goto fail;
     plan_appends(p);
+    if (cpu_fuse_enabled() && (st = cpu_fuse_plan(p)) != GRT_OK) /* exec/fuse.h */
+        goto fail;
     st = plan_liveness(p);
     if (st != GRT_OK)
         goto fail;
-    if (p->cfg.resolved_threads > 1) {
-        p->pool = cpu_pool_create(p->cfg.resolved_threads);
-        if (!p->pool) {
-            if (host->log)
-                host->log(GRT_LOG_WARNING, "CPU",
-                          "could not start the thread pool; running single-threaded");
-            p->cfg.resolved_threads = 1;
-        }
+    int degraded = 0;
+    p->streams = cpu_streams_create(p->cfg.resolved_streams, p->cfg.threads_per_stream,
+                                    p->cfg.enable_pinning, &degraded);
+    if (!p->streams) {
+        st = cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory compiling model");
+        goto fail;
     }
+    if (degraded && host->log)
+        host->log(GRT_LOG_WARNING, "CPU", "could not start a stream's thread pool; it runs "
+                                          "single-threaded");
     *out = p;
     return GRT_OK;
 
@@ -520,7 +524,7 @@ void cpu_plan_destroy(cpu_plan *plan)
 {
     if (!plan)
         return;
-    cpu_pool_destroy(plan->pool);
+    cpu_streams_destroy(plan->streams);
     free(plan->nodes);
     free(plan->values);
     free(plan->in_vals);

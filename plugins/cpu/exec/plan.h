@@ -8,12 +8,14 @@
  * after which node each arena value can be released. Infer requests (exec/request.h) run it.
  *
  * Constants are not copied: the plan retains the graph view and points at host->const_data.
- * The plan also owns the thread pool of the compiled model (INFERENCE_NUM_THREADS workers).
+ * The plan also owns the execution streams of the compiled model (threads/streams.h: NUM_STREAMS
+ * pools on disjoint CPUs, INFERENCE_NUM_THREADS threads in all).
  *
  * Ownership: created by cpu_plan_create, destroyed by cpu_plan_destroy after all its requests.
- * Threading: immutable after creation except the pool; any number of requests may use a plan at
- * once. They share its pool: parallel regions of concurrent requests serialise on the pool's
- * dispatch mutex (see threads/pool.h), everything else runs concurrently on the requests' threads.
+ * Threading: immutable after creation except the streams; any number of requests may use a plan
+ * at once. Each request is given a stream round-robin at creation; requests on different streams
+ * run in parallel, parallel regions of requests on one stream serialise on its pool's dispatch
+ * mutex (threads/pool.h), everything else runs concurrently on the requests' threads.
  */
 #ifndef GENRT_CPU_EXEC_PLAN_H
 #define GENRT_CPU_EXEC_PLAN_H
@@ -22,6 +24,7 @@
 
 #include "../kernels/kernel.h"
 #include "../properties.h"
+#include "../threads/streams.h"
 #include "util.h"
 
 #define CPU_NO_USE UINT32_MAX
@@ -82,7 +85,7 @@ typedef struct cpu_plan {
     const grt_host_api *host;
     const grt_graph_view *g; /* retained */
     cpu_config cfg;
-    cpu_pool *pool; /* NULL = serial */
+    cpu_streams *streams; /* NULL = serial */
 
     uint32_t n_nodes, n_values;
     cpu_node_plan *nodes;

@@ -7,11 +7,16 @@
 #include "state.h"
 #include "util.h"
 
+#include "../kernels/attention/sdpa_kv.h"
+#include "../kernels/kutil.h"
+#include "../threads/scratch.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 struct cpu_request {
     cpu_plan *plan;
+    cpu_pool *pool; /* the stream this request runs on (plan->streams); NULL = serial */
     grt_tensor_desc *inputs; /* [n_params] copies of the bound descriptors */
     uint8_t *bound;          /* [n_params] */
     void **dense;            /* [n_params] dense copies of strided inputs (grown as needed) */
@@ -41,6 +46,7 @@ grt_status cpu_request_create(cpu_plan *plan, cpu_request **out)
     if (!rq)
         return cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory");
     rq->plan = plan;
+    rq->pool = cpu_streams_pool(plan->streams, cpu_streams_next(plan->streams));
     cpu_arena_init(&rq->arena);
     size_t np = plan->n_params ? plan->n_params : 1, nv = plan->n_values ? plan->n_values : 1;
     size_t ns = plan->n_vars ? plan->n_vars : 1;
@@ -69,7 +75,7 @@ grt_status cpu_request_create(cpu_plan *plan, cpu_request **out)
             rq->vals[v] = plan->consts[v];
     }
     for (uint32_t k = 0; k < plan->n_vars; k++)
-        cpu_state_init(&rq->states[k], &plan->vars[k]);
+        cpu_state_init(&rq->states[k], &plan->vars[k], &plan->cfg);
     *out = rq;
     return GRT_OK;
 }
@@ -203,6 +209,26 @@ static void release_values(cpu_request *rq, const cpu_node_plan *np)
     }
 }
 
+/* Decodes KV view *t (rank 4, t->kv set, kernel.h) into dense dst of type t->type; -1 when the
+ * row buffer cannot be allocated. */
+static int densify_kv(const cpu_tensor *t, uint8_t *dst)
+{
+    size_t D = (size_t)t->shape.dims[3];
+    float *row = cpu_scratch(0, (D ? D : 1) * sizeof(float));
+    size_t r = 0;
+    if (!row)
+        return -1;
+    for (int64_t b = 0; b < t->shape.dims[0]; b++)
+        for (int64_t h = 0; h < t->shape.dims[1]; h++)
+            for (int64_t s = 0; s < t->shape.dims[2]; s++, r++) {
+                size_t at = (size_t)(b * t->strides[0] + h * t->strides[1] + s * t->strides[2]) /
+                            (D ? D : 1) * t->kv->row_bytes;
+                cpu_kv_decode_rows(t->kv, cpu_isa_active(), (const uint8_t *)t->data + at, 1, D, row);
+                cpu_store_row(t->type, dst, r * D, D, row);
+            }
+    return 0;
+}
+
 /* Replaces strided view *t by a dense copy in a new arena buffer (*id, released by the caller). */
 static grt_status densify(cpu_request *rq, uint32_t node, cpu_tensor *t, cpu_buf_id *id)
 {
@@ -214,6 +240,16 @@ static grt_status densify(cpu_request *rq, uint32_t node, cpu_tensor *t, cpu_buf
                                    "cannot allocate %zu bytes for a dense copy of a state view", bytes);
     uint8_t *dst = cpu_arena_data(&rq->arena, *id);
     const uint8_t *src = t->data;
+    if (t->kv) { /* a KV view in its storage precision (kernel.h): decode row by row */
+        if (densify_kv(t, dst) != 0)
+            return cpu_plan_node_error(rq->plan, node, GRT_ERROR_OUT_OF_MEMORY,
+                                       "cannot allocate a row buffer to decode a KV view");
+        t->data = dst;
+        t->bytes = bytes;
+        t->kv = NULL;
+        memset(t->strides, 0, sizeof(t->strides));
+        return GRT_OK;
+    }
     uint32_t r = t->shape.rank;
     size_t numel = cpu_shape_numel(&t->shape, &ok), row = r ? (size_t)t->shape.dims[r - 1] : 1;
     int64_t idx[GRT_MAX_RANK] = {0};
@@ -285,7 +321,7 @@ static grt_status call_kernel(cpu_request *rq, uint32_t node)
         memset(t->strides, 0, sizeof(t->strides));
         rq->tout[o] = *t;
     }
-    cpu_kernel_ctx ctx = {p->host, p->g, node, p->pool, p->cfg.dq_group_size};
+    cpu_kernel_ctx ctx = {p->host, p->g, node, rq->pool, p->cfg.dq_group_size};
     return np->fn(&ctx, rq->tin, np->n_in, rq->tout, np->n_out);
 }
 
@@ -510,5 +546,8 @@ grt_status cpu_request_state_stats(const cpu_request *rq, uint32_t index, cpu_st
     out->rows_cap = s->rows_cap;
     out->moved_bytes = s->moved_bytes;
     out->appended_bytes = s->appended_bytes;
+    out->storage = s->storage;
+    out->value_bytes = s->bytes;
+    out->capacity_bytes = s->data ? s->cap : 0;
     return GRT_OK;
 }

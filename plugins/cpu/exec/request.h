@@ -47,6 +47,9 @@ typedef struct cpu_state_stats {
     int64_t rows_cap;        /* rows per [b, h] block (rank 4) */
     uint64_t moved_bytes;    /* bytes of old rows copied when the buffer grew, so far */
     uint64_t appended_bytes; /* bytes of new rows written by appends, so far */
+    grt_element_type storage; /* element type rows are kept in (KV_CACHE_PRECISION for appends) */
+    size_t value_bytes;       /* stored bytes of the current value (u8 parameters included) */
+    size_t capacity_bytes;    /* bytes allocated for the value (spare rows included) */
 } cpu_state_stats;
 /* Errors: INVALID_ARGUMENT (index). */
 grt_status cpu_request_state_stats(const cpu_request *rq, uint32_t index, cpu_state_stats *out);

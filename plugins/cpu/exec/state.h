@@ -14,6 +14,13 @@
  * length is taken at commit (cpu_state_commit_append), so a failed infer leaves the state as it
  * was. Every other store makes the value dense again (rows_cap = S), reusing the allocation.
  *
+ * KV_CACHE_PRECISION (cpu_config.kv_cache_precision): an append variable of a float type is
+ * stored in that precision when it differs from the declared type ("packed": f16, bf16, or u8 with
+ * per-group f16 scale and min, layout in kernels/attention/sdpa_kv.h). Rows are encoded when they
+ * are stored (append, state_set, initial value) and decoded by state_get (which still returns the
+ * declared type), by SDPA tile by tile, and for other consumers into dense copies. Every other
+ * variable keeps its declared type. `bytes`, `cap` and `row_bytes` count stored bytes.
+ *
  * Ownership: the request owns its states; pointers into a state's buffer (outputs, state_get
  * descriptors) stay valid until the next infer or state call. Threading: not synchronised; one
  * request is used by one thread at a time.
@@ -37,9 +44,16 @@ typedef struct cpu_state {
     size_t dense_cap;
     uint64_t moved_bytes;   /* bytes of old rows copied by growth (statistics for tests) */
     uint64_t appended_bytes; /* bytes of new rows written by appends */
+    grt_element_type storage; /* element type the rows are kept in (var->type unless packed) */
+    int64_t dq_group;         /* DYNAMIC_QUANTIZATION_GROUP_SIZE (u8 group choice) */
+    int packed;               /* 1: rows are kept in `fmt` (storage != var->type, rank 4) */
+    cpu_kv_format fmt;        /* packed row layout; views point at it */
+    float *rowbuf;            /* one row as f32 (packed encode / decode), owned */
+    size_t rowbuf_n;
 } cpu_state;
 
-void cpu_state_init(cpu_state *s, const cpu_variable *var);
+/* `cfg` (may be NULL = declared type) chooses the storage of an append variable. */
+void cpu_state_init(cpu_state *s, const cpu_variable *var, const cpu_config *cfg);
 void cpu_state_free(cpu_state *s);
 
 /* Stores a copy of dense `src` (`shape`, the variable's type). Errors: SHAPE (shape incompatible

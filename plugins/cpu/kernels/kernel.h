@@ -13,6 +13,14 @@
  * when it is a view of an in-place KV cache (exec/plan.h, cpu_variable.append); only kernels that
  * document it accept such inputs (ScaledDotProductAttention's k and v), every other consumer gets
  * a dense copy from the plan. Outputs are always dense.
+ *
+ * KV-cache storage precision (KV_CACHE_PRECISION, exec/state.h): a KV view whose `kv` is non-NULL
+ * holds rows of the last axis in kv->storage instead of `type` (which stays the declared logical
+ * type). Such a view is always strided with strides[3] == 1 and strides[2] == D (the last dim);
+ * the row of (b, h, s) starts at byte (b*strides[0] + h*strides[1] + s*strides[2]) / D *
+ * kv->row_bytes of `data`. F16 / BF16 rows are D values; U8 rows are asymmetric per group of
+ * kv->group values: ceil(D / group) pairs of f16 (scale, min) first, then D u8 codes q, value =
+ * q * scale + min (kernels/attention/sdpa_kv.h encodes and decodes them).
  */
 #ifndef GENRT_CPU_KERNEL_H
 #define GENRT_CPU_KERNEL_H
@@ -28,7 +36,15 @@ typedef struct cpu_tensor {
     size_t bytes;
     const grt_compression_info *comp; /* non-NULL: compressed constant */
     int64_t strides[GRT_MAX_RANK];    /* in elements; all zero = dense row-major (see above) */
+    const struct cpu_kv_format *kv;   /* non-NULL: KV rows stored in another precision (above) */
 } cpu_tensor;
+
+/* Storage of a KV-cache view (see above). */
+typedef struct cpu_kv_format {
+    grt_element_type storage; /* GRT_F16, GRT_BF16 or GRT_U8 */
+    uint32_t group;           /* U8: values per (scale, min) pair; divides D except the last */
+    size_t row_bytes;         /* bytes of one row, U8 parameters included */
+} cpu_kv_format;
 
 /* 1 if t carries explicit strides (a strided view), 0 if it is dense. */
 static inline int cpu_tensor_is_strided(const cpu_tensor *t)

@@ -7,6 +7,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "../arch/isa.h"
+#ifdef GENRT_CPU_X86
+#include "../arch/avx2/convert_avx2.h"
+#endif
+
 size_t cpu_elem_size(grt_element_type t)
 {
     switch (t) {
@@ -174,16 +179,33 @@ void cpu_bcast_strides(const grt_shape *in, const grt_shape *out, int64_t stride
     }
 }
 
+/* 1 when the AVX2 + F16C row conversions may run (rows shorter than a vector stay scalar). */
+static int use_avx2_rows(size_t n)
+{
+#ifdef GENRT_CPU_X86
+    return n >= 8 && cpu_isa_active() >= CPU_ISA_AVX2;
+#else
+    (void)n;
+    return 0;
+#endif
+}
+
 void cpu_load_row(grt_element_type t, const void *p, size_t off, size_t n, float *dst)
 {
+    const uint16_t *s = (const uint16_t *)p + off;
     if (t == GRT_F32) {
         memcpy(dst, (const float *)p + off, n * sizeof(float));
+    } else if (use_avx2_rows(n)) {
+#ifdef GENRT_CPU_X86
+        if (t == GRT_F16)
+            cpu_avx2_f16_to_f32(s, n, dst);
+        else
+            cpu_avx2_bf16_to_f32(s, n, dst);
+#endif
     } else if (t == GRT_F16) {
-        const uint16_t *s = (const uint16_t *)p + off;
         for (size_t i = 0; i < n; i++)
             dst[i] = cpu_f16_to_f32(s[i]);
     } else {
-        const uint16_t *s = (const uint16_t *)p + off;
         for (size_t i = 0; i < n; i++)
             dst[i] = cpu_bf16_to_f32(s[i]);
     }
@@ -191,14 +213,20 @@ void cpu_load_row(grt_element_type t, const void *p, size_t off, size_t n, float
 
 void cpu_store_row(grt_element_type t, void *p, size_t off, size_t n, const float *src)
 {
+    uint16_t *d = (uint16_t *)p + off;
     if (t == GRT_F32) {
         memcpy((float *)p + off, src, n * sizeof(float));
+    } else if (use_avx2_rows(n)) {
+#ifdef GENRT_CPU_X86
+        if (t == GRT_F16)
+            cpu_avx2_f32_to_f16(src, n, d);
+        else
+            cpu_avx2_f32_to_bf16(src, n, d);
+#endif
     } else if (t == GRT_F16) {
-        uint16_t *d = (uint16_t *)p + off;
         for (size_t i = 0; i < n; i++)
             d[i] = cpu_f32_to_f16(src[i]);
     } else {
-        uint16_t *d = (uint16_t *)p + off;
         for (size_t i = 0; i < n; i++)
             d[i] = cpu_f32_to_bf16(src[i]);
     }

@@ -1,66 +1,196 @@
 /*
  * threads/pool.c - the CPU plugin's persistent thread pool (implements threads/pool.h).
  *
- * Workers are created once (cpu_pool_create) and sleep on a condition variable between jobs.
- * cpu_parallel_for publishes a job under the pool mutex (a generation counter wakes the workers),
- * the caller works on it too, and chunks are claimed with an atomic counter so faster threads take
- * more of them. The caller returns once every participating worker has finished its share.
+ * Every worker has its own cache line with a start word. A region is published by writing the
+ * job fields, resetting the chunk counter and `done`, opening the region in the `join` word
+ * (epoch | closed bit | joined count), then bumping the start word of each wanted worker
+ * (sequentially consistent); a worker waits for its word to change by spinning (pause) for
+ * spin_ns, then by blocking on a futex after announcing itself in `sleeping`, and the dispatcher
+ * issues a futex wake only for workers that announced it. A woken worker joins the open region
+ * with a CAS on `join` (or skips it if it is closed), claims chunks from an atomic counter (so
+ * faster threads take more of them) and increments `done`. The caller works on chunks too, then
+ * closes the region (fetch_or of the closed bit, which also reads how many joined) and spins,
+ * then blocks, until `done` reaches that count. So a worker that was not scheduled in time
+ * never delays a region, and only joined workers read the job fields, which the caller does
+ * not touch again before they are all done: no lock is held in a region.
  *
- * Threading: cpu_parallel_for may be called from several threads at once on one pool; calls are
- * serialised by a dispatch mutex (one job at a time). A nested call (from inside a work item, on any
- * pool) runs inline on the calling thread, so nesting never deadlocks.
- * Ownership: the pool owns its threads; cpu_pool_destroy joins them.
+ * Threading: regions of one pool are serialised by a dispatch mutex; nested calls run inline
+ * (a thread-local flag). Ownership: the pool owns its threads; cpu_pool_destroy joins them.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "pool.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 /* Chunks per thread: more than one so uneven work balances out. */
 #define CPU_POOL_CHUNKS_PER_THREAD 4
+/* `join` bit: the region takes no more workers. */
+#define POOL_CLOSED (1ull << 31)
+
+typedef struct cpu_worker {
+    _Alignas(64) atomic_uint start; /* bumped once per region this worker takes part in */
+    atomic_uint sleeping;           /* 1 while the worker is (about to be) blocked on `start` */
+    atomic_ullong spin_starts, sleep_starts, sleeps;
+    cpu_pool *pool;
+    int index; /* 1..n_workers */
+    int cpu;   /* pinned CPU, -1 if none */
+    pthread_t thread;
+} cpu_worker;
 
 struct cpu_pool {
     int n_threads; /* total, the calling thread included */
     int n_workers; /* n_threads - 1 */
-    pthread_t *threads;
     int n_started;
+    int64_t spin_ns;
+    cpu_worker *workers; /* [n_workers], 64-byte aligned */
+    pthread_mutex_t dispatch; /* one region at a time */
+    atomic_int stop;
+    atomic_ullong regions;
 
-    pthread_mutex_t dispatch; /* one job at a time */
-    pthread_mutex_t mu;       /* guards the fields below */
-    pthread_cond_t work_cv;   /* workers wait for a new generation */
-    pthread_cond_t done_cv;   /* the caller waits for active == 0 */
-    uint64_t generation;
-    int stop;
-    int active; /* participating workers that have not finished the current job */
-
-    /* The current job (written under mu before generation is bumped). */
+    _Alignas(64) atomic_ullong join; /* epoch << 32 | POOL_CLOSED | joined workers */
+    atomic_uint done;                /* joined workers that finished the region */
+    atomic_uint caller_sleeping;
+    uint32_t epoch;
+    /* The current job (written by the dispatcher before the start words are bumped). */
     cpu_range_fn fn;
     void *arg;
-    size_t n;
-    size_t n_chunks;
-    int participants; /* workers 0..participants-1 take part */
-    atomic_size_t next_chunk;
+    size_t n, n_chunks;
+    _Alignas(64) atomic_size_t next_chunk;
 };
-
-typedef struct worker_arg {
-    cpu_pool *pool;
-    int index;
-} worker_arg;
 
 /* Non-zero while this thread executes a work item: nested parallel_for then runs inline. */
 static _Thread_local int tls_in_pool_job;
+/* 1..n-1 on pool workers. */
+static _Thread_local int tls_worker_index;
+
+/* ---- waiting -------------------------------------------------------------------------------- */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Blocks while *word == expected (may return early). */
+static void block_on(atomic_uint *word, unsigned expected)
+{
+#if defined(__linux__)
+    syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+#else
+    (void)word;
+    (void)expected;
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+#endif
+}
+
+static void wake_all(atomic_uint *word)
+{
+#if defined(__linux__)
+    syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+#else
+    (void)word;
+#endif
+}
+
+/* Spins until cond(word, ref) is false or spin_ns passes; returns 1 if it became false. */
+static int spin_while(atomic_uint *word, unsigned ref, int equal, int64_t spin_ns)
+{
+    if (spin_ns <= 0)
+        return 0;
+    int64_t deadline = 0;
+    for (unsigned i = 1;; i++) {
+        unsigned v = atomic_load_explicit(word, memory_order_acquire);
+        if ((v == ref) != equal)
+            return 1;
+        cpu_relax();
+        if ((i & 63) == 0) {
+            int64_t t = now_ns();
+            if (deadline == 0)
+                deadline = t + spin_ns;
+            else if (t >= deadline)
+                return 0;
+        }
+    }
+}
+
+/* Worker side: waits until *start != seen; returns the new value. */
+static unsigned wait_start(cpu_worker *w, unsigned seen, int64_t spin_ns)
+{
+    if (spin_while(&w->start, seen, 1, spin_ns)) {
+        atomic_fetch_add_explicit(&w->spin_starts, 1, memory_order_relaxed);
+        return atomic_load_explicit(&w->start, memory_order_acquire);
+    }
+    unsigned v;
+    atomic_store(&w->sleeping, 1); /* seq_cst: pairs with the dispatcher's bump + check */
+    atomic_fetch_add_explicit(&w->sleeps, 1, memory_order_relaxed);
+    while ((v = atomic_load(&w->start)) == seen)
+        block_on(&w->start, seen);
+    atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->sleep_starts, 1, memory_order_relaxed);
+    return v;
+}
+
+/* Caller side: closes the region, then waits until every joined worker is done. */
+static void close_and_wait(cpu_pool *p)
+{
+    unsigned long long j = atomic_fetch_or(&p->join, POOL_CLOSED);
+    unsigned joined = (unsigned)(j & (POOL_CLOSED - 1)), v;
+    if (atomic_load_explicit(&p->done, memory_order_acquire) == joined)
+        return;
+    if (spin_while(&p->done, joined, 0, p->spin_ns))
+        return;
+    atomic_store(&p->caller_sleeping, 1);
+    while ((v = atomic_load(&p->done)) != joined)
+        block_on(&p->done, v);
+    atomic_store_explicit(&p->caller_sleeping, 0, memory_order_relaxed);
+}
+
+/* Worker side: 1 if it joined the open region (then it must run it and count itself done). */
+static int try_join(cpu_pool *p)
+{
+    unsigned long long j = atomic_load_explicit(&p->join, memory_order_acquire);
+    while (!(j & POOL_CLOSED))
+        if (atomic_compare_exchange_weak_explicit(&p->join, &j, j + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return 1;
+    return 0;
+}
+
+/* ---- work ----------------------------------------------------------------------------------- */
 
 static void run_chunks(cpu_pool *p)
 {
     tls_in_pool_job = 1;
+    size_t q = p->n / p->n_chunks, r = p->n % p->n_chunks;
     for (;;) {
         size_t c = atomic_fetch_add_explicit(&p->next_chunk, 1, memory_order_relaxed);
         if (c >= p->n_chunks)
             break;
         /* n = q * nc + r: chunks 0..r-1 take q + 1 indices, the others q (q >= grain) */
-        size_t q = p->n / p->n_chunks, r = p->n % p->n_chunks;
         size_t begin = c * q + (c < r ? c : r);
         size_t end = begin + q + (c < r ? 1 : 0);
         p->fn(p->arg, begin, end);
@@ -70,110 +200,168 @@ static void run_chunks(cpu_pool *p)
 
 static void *worker_main(void *varg)
 {
-    worker_arg *wa = varg;
-    cpu_pool *p = wa->pool;
-    int index = wa->index;
-    uint64_t seen = 0;
-    free(wa);
-
-    pthread_mutex_lock(&p->mu);
+    cpu_worker *w = varg;
+    cpu_pool *p = w->pool;
+    unsigned seen = 0;
+    tls_worker_index = w->index;
     for (;;) {
-        while (!p->stop && p->generation == seen)
-            pthread_cond_wait(&p->work_cv, &p->mu);
-        if (p->stop)
+        seen = wait_start(w, seen, p->spin_ns);
+        if (atomic_load_explicit(&p->stop, memory_order_acquire))
             break;
-        seen = p->generation;
-        if (index >= p->participants)
-            continue;
-        pthread_mutex_unlock(&p->mu);
+        if (!try_join(p))
+            continue; /* the region was over before this worker got there */
         run_chunks(p);
-        pthread_mutex_lock(&p->mu);
-        if (--p->active == 0)
-            pthread_cond_signal(&p->done_cv);
+        atomic_fetch_add(&p->done, 1); /* seq_cst: pairs with the caller's sleeping + check */
+        if (atomic_load(&p->caller_sleeping))
+            wake_all(&p->done);
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
-cpu_pool *cpu_pool_create(int n_threads)
+/* ---- life cycle ----------------------------------------------------------------------------- */
+
+static int start_worker(cpu_worker *w, int cpu)
 {
-    cpu_pool *p = NULL;
-    int sync_init = 0;
+    w->cpu = -1;
+#if defined(__linux__) && defined(__GLIBC__)
+    if (cpu >= 0 && cpu < CPU_SETSIZE) {
+        pthread_attr_t attr;
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (pthread_attr_init(&attr) == 0) {
+            int ok = pthread_attr_setaffinity_np(&attr, sizeof(set), &set) == 0 &&
+                     pthread_create(&w->thread, &attr, worker_main, w) == 0;
+            pthread_attr_destroy(&attr);
+            if (ok) {
+                w->cpu = cpu;
+                return 0;
+            }
+        }
+    }
+#else
+    (void)cpu;
+#endif
+    return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
+}
+
+static int64_t spin_time_ns(int spin_us, int n_threads)
+{
+    if (spin_us < 0) {
+        const char *env = getenv("GENRT_CPU_SPIN_US");
+        spin_us = env && *env ? atoi(env) : CPU_POOL_DEFAULT_SPIN_US;
+#if defined(__linux__) && defined(__GLIBC__)
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        if (sched_getaffinity(0, sizeof(set), &set) == 0 && n_threads > CPU_COUNT(&set))
+            spin_us = 0; /* oversubscribed: spinning would steal the CPU from working threads */
+#else
+        (void)n_threads;
+#endif
+    }
+    return spin_us > 0 ? (int64_t)spin_us * 1000 : 0;
+}
+
+cpu_pool *cpu_pool_create_ex(int n_threads, const int *cpus, int spin_us)
+{
     if (n_threads < 1)
         n_threads = 1;
-    p = calloc(1, sizeof(*p));
+    cpu_pool *p = aligned_alloc(64, (sizeof(cpu_pool) + 63) & ~(size_t)63);
     if (!p)
-        goto fail;
+        return NULL;
+    *p = (cpu_pool){0};
     p->n_threads = n_threads;
     p->n_workers = n_threads - 1;
+    p->spin_ns = spin_time_ns(spin_us, n_threads);
+    atomic_init(&p->stop, 0);
+    atomic_init(&p->regions, 0);
+    atomic_init(&p->join, POOL_CLOSED);
+    atomic_init(&p->done, 0);
+    atomic_init(&p->caller_sleeping, 0);
     atomic_init(&p->next_chunk, 0);
-    if (pthread_mutex_init(&p->dispatch, NULL) != 0)
-        goto fail;
-    if (pthread_mutex_init(&p->mu, NULL) != 0) {
-        pthread_mutex_destroy(&p->dispatch);
-        goto fail;
+    if (pthread_mutex_init(&p->dispatch, NULL) != 0) {
+        free(p);
+        return NULL;
     }
-    if (pthread_cond_init(&p->work_cv, NULL) != 0) {
-        pthread_mutex_destroy(&p->mu);
-        pthread_mutex_destroy(&p->dispatch);
-        goto fail;
-    }
-    if (pthread_cond_init(&p->done_cv, NULL) != 0) {
-        pthread_cond_destroy(&p->work_cv);
-        pthread_mutex_destroy(&p->mu);
-        pthread_mutex_destroy(&p->dispatch);
-        goto fail;
-    }
-    sync_init = 1;
     if (p->n_workers > 0) {
-        p->threads = calloc((size_t)p->n_workers, sizeof(*p->threads));
-        if (!p->threads)
+        p->workers = aligned_alloc(64, sizeof(cpu_worker) * (size_t)p->n_workers);
+        if (!p->workers)
             goto fail;
     }
     for (int i = 0; i < p->n_workers; i++) {
-        worker_arg *wa = malloc(sizeof(*wa));
-        if (!wa)
+        cpu_worker *w = &p->workers[i];
+        *w = (cpu_worker){0};
+        atomic_init(&w->start, 0);
+        atomic_init(&w->sleeping, 0);
+        atomic_init(&w->spin_starts, 0);
+        atomic_init(&w->sleep_starts, 0);
+        atomic_init(&w->sleeps, 0);
+        w->pool = p;
+        w->index = i + 1;
+        if (start_worker(w, cpus ? cpus[i + 1] : -1) != 0)
             goto fail;
-        wa->pool = p;
-        wa->index = i;
-        if (pthread_create(&p->threads[i], NULL, worker_main, wa) != 0) {
-            free(wa);
-            goto fail;
-        }
         p->n_started++;
     }
     return p;
 
 fail:
-    if (p && sync_init) {
-        cpu_pool_destroy(p);
-    } else {
-        free(p);
-    }
+    cpu_pool_destroy(p);
     return NULL;
+}
+
+cpu_pool *cpu_pool_create(int n_threads)
+{
+    return cpu_pool_create_ex(n_threads, NULL, -1);
 }
 
 void cpu_pool_destroy(cpu_pool *pool)
 {
     if (!pool)
         return;
-    pthread_mutex_lock(&pool->mu);
-    pool->stop = 1;
-    pthread_cond_broadcast(&pool->work_cv);
-    pthread_mutex_unlock(&pool->mu);
+    atomic_store(&pool->stop, 1);
+    for (int i = 0; i < pool->n_started; i++) {
+        cpu_worker *w = &pool->workers[i];
+        atomic_fetch_add(&w->start, 1);
+        if (atomic_load(&w->sleeping))
+            wake_all(&w->start);
+    }
     for (int i = 0; i < pool->n_started; i++)
-        pthread_join(pool->threads[i], NULL);
-    pthread_cond_destroy(&pool->done_cv);
-    pthread_cond_destroy(&pool->work_cv);
-    pthread_mutex_destroy(&pool->mu);
+        pthread_join(pool->workers[i].thread, NULL);
     pthread_mutex_destroy(&pool->dispatch);
-    free(pool->threads);
+    free(pool->workers);
     free(pool);
 }
 
 int cpu_pool_threads(const cpu_pool *pool)
 {
     return pool ? pool->n_threads : 1;
+}
+
+int cpu_pool_thread_cpu(const cpu_pool *pool, int index)
+{
+    if (!pool || index < 1 || index > pool->n_workers)
+        return -1;
+    return pool->workers[index - 1].cpu;
+}
+
+int cpu_pool_thread_index(void)
+{
+    return tls_worker_index;
+}
+
+void cpu_pool_get_stats(const cpu_pool *pool, cpu_pool_stats *out)
+{
+    *out = (cpu_pool_stats){0};
+    if (!pool)
+        return;
+    out->regions = atomic_load_explicit(&pool->regions, memory_order_relaxed);
+    for (int i = 0; i < pool->n_workers; i++) {
+        cpu_worker *w = &pool->workers[i];
+        out->spin_starts += atomic_load_explicit(&w->spin_starts, memory_order_relaxed);
+        out->sleep_starts += atomic_load_explicit(&w->sleep_starts, memory_order_relaxed);
+        out->sleeps += atomic_load_explicit(&w->sleeps, memory_order_relaxed);
+        out->blocked_now += (int)atomic_load_explicit(&w->sleeping, memory_order_relaxed);
+    }
 }
 
 void cpu_parallel_for(cpu_pool *pool, size_t n, size_t grain, cpu_range_fn fn, void *arg)
@@ -194,23 +382,25 @@ void cpu_parallel_for(cpu_pool *pool, size_t n, size_t grain, cpu_range_fn fn, v
     int participants = helpers < (size_t)pool->n_workers ? (int)helpers : pool->n_workers;
 
     pthread_mutex_lock(&pool->dispatch);
-    pthread_mutex_lock(&pool->mu);
     pool->fn = fn;
     pool->arg = arg;
     pool->n = n;
     pool->n_chunks = n_chunks;
-    pool->participants = participants;
-    pool->active = participants;
     atomic_store_explicit(&pool->next_chunk, 0, memory_order_relaxed);
-    pool->generation++;
-    pthread_cond_broadcast(&pool->work_cv);
-    pthread_mutex_unlock(&pool->mu);
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+    pool->epoch++;
+    /* opens the region; release: publishes the job to workers that join */
+    atomic_store_explicit(&pool->join, (unsigned long long)pool->epoch << 32,
+                          memory_order_release);
+    atomic_fetch_add_explicit(&pool->regions, 1, memory_order_relaxed);
+    for (int i = 0; i < participants; i++) {
+        cpu_worker *w = &pool->workers[i];
+        atomic_fetch_add(&w->start, 1); /* seq_cst: publishes the job (release) */
+        if (atomic_load(&w->sleeping))
+            wake_all(&w->start);
+    }
 
     run_chunks(pool);
-
-    pthread_mutex_lock(&pool->mu);
-    while (pool->active > 0)
-        pthread_cond_wait(&pool->done_cv, &pool->mu);
-    pthread_mutex_unlock(&pool->mu);
+    close_and_wait(pool);
     pthread_mutex_unlock(&pool->dispatch);
 }

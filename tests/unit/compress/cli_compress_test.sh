@@ -42,7 +42,18 @@ expect_err "group size 128 does not divide the 64 channels of weight 'blk.0.attn
 run 1 compress -m "$model" -o "$work/x" --ratio 1.5
 expect_err 'ratio 1.5 outside \[0, 1\]'
 run 1 compress -m "$model" -o "$work/x" --sensitivity-metric mean_activation_variance
-expect_err 'needs a dataset'
+expect_err 'mean_activation_variance is data-aware: it needs --dataset FILE or --dataset-sample N'
+run 1 compress -m "$model" -o "$work/x" --mode int4_sym --group-size 4 --awq
+expect_err '--awq is data-aware: it needs --dataset'
+run 1 compress -m "$model" -o "$work/x" --scale-estimation --dataset-sample 2
+expect_err 'scale_estimation needs a 4-bit mode'
+run 1 compress -m "$model" -o "$work/x" --dataset "$work/none.txt" --mode int4_sym --group-size 4 --awq
+expect_err 'cannot read --dataset'
+printf 'once upon a time\n' > "$work/text.txt"
+run 1 compress -m "$model" -o "$work/x" --dataset "$work/text.txt" --sensitivity-metric hessian_input_activation
+expect_err 'is text but the model has no tokenizer'
+run 2 compress -m "$model" -o "$work/x" --dataset-sample 0
+expect_err 'expected a positive count for'
 run 2 compress -m "$model" -o "$work/x" --mode int3
 expect_err "unknown mode"
 run 2 compress -m "$model" -o "$work/x" --group-size 0
@@ -50,5 +61,29 @@ expect_err "bad group size"
 run 2 convert -m "$model" -o "$work/x" --weight-format int2
 expect_err "unknown weight format"
 [ ! -e "$work/x" ] || fail "a failed command left its output file"
+
+# data-aware: an id file (spaces, commas, one sequence a line) and sequences sampled from the model
+printf '1 403 407 261 378 261 299 271 400 262\n1,318,317,428,407,261,407,410\n\n1 280 282 352 345 424 420 271 317\n' \
+    > "$work/ids.txt"
+run 0 compress -m "$model" -o "$work/da.genrt" --mode int4_asym --group-size 4 --ratio 0.5 --dataset "$work/ids.txt" \
+    --sensitivity-metric max_activation_variance --subset-size 2
+expect_out '^weights: 1037312 -> '
+# AWQ + scale estimation on 8 sampled sequences beat plain INT4 (KLD against the f32 model)
+run 0 compress -m "$model" -o "$work/plain4.genrt" --mode int4_asym --group-size 4
+run 0 compress -m "$model" -o "$work/awq4.genrt" --mode int4_asym --group-size 4 --awq --scale-estimation \
+    --dataset-sample 8 --dataset-len 32
+kld_of() {
+    run 0 eval kld -m "$1" --base "$work/f32.genrt" --sample 4 --len 64
+    sed -n 's/^kld=\([0-9.e+-]*\) .*/\1/p' "$out"
+}
+k_plain=$(kld_of "$work/plain4.genrt") k_awq=$(kld_of "$work/awq4.genrt")
+awk -v a="$k_awq" -v p="$k_plain" 'BEGIN { exit !(a > 0 && a < p) }' ||
+    fail "AWQ + scale estimation KLD $k_awq not below plain INT4 $k_plain"
+run 0 generate -m "$work/awq4.genrt" --prompt-ids "1" -n 8 --ids --temperature 0
+# GPTQ rounding for INT8_ASYM (per channel) from 4 sampled sequences
+run 0 compress -m "$model" -o "$work/gptq8.genrt" --gptq --dataset-sample 4 --dataset-len 16
+expect_out '^weights: 1037312 -> 269864 bytes'
+run 1 compress -m "$model" -o "$work/x" --gptq --scale-estimation --dataset-sample 2 --mode int4_sym --group-size 4
+expect_err 'gptq and scale_estimation cannot be combined'
 [ "$fails" -eq 0 ] && echo "cli compress: OK"
 exit $((fails > 0))

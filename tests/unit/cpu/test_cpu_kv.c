@@ -7,7 +7,12 @@
  * new rows (appended bytes), that the buffer stays put while capacity suffices and that growth
  * copies far less than a per-token copy of the cache would; state_get returns the dense history,
  * state_set and reset restart from the given / empty history (reusing the buffer).
- * Runs the plan directly (core graph view + host API, no plugin loading).
+ * Runs the plan directly (core graph view + host API, no plugin loading), once per
+ * KV_CACHE_PRECISION (f32, f16, bf16, u8): the caches are then stored in that precision (storage
+ * type and stored bytes per row checked from the state statistics: f16/bf16 half of f32, u8 with
+ * its per-group f16 scale and min), attention and state_get match the reference within the
+ * precision's rounding, state_get/state_set keep the declared f32 type. The public-API run is
+ * repeated with KV_CACHE_PRECISION=u8 set at compile time.
  */
 #include <math.h>
 #include <stdint.h>
@@ -29,6 +34,14 @@ typedef struct ref_state {
     float k[HKV][MAXS][D], v[HKV][MAXS][D];
     int len;
 } ref_state;
+
+/* The precision under test: KV_CACHE_PRECISION, stored bytes of one row (D values), tolerance of
+ * stored values (state_get) and of attention outputs. */
+static cpu_precision g_prec = CPU_PREC_F32;
+static const size_t k_row_bytes[4] = {D * 4, D * 2, D * 2, D + 4}; /* u8: one group of D */
+static const double k_val_tol[4] = {0, 1e-3, 8e-3, 2.0 / 255 / 2 + 2e-3};
+static const double k_out_tol[4] = {1e-5, 2e-3, 2e-2, 2e-2};
+static const grt_element_type k_storage[4] = {GRT_F32, GRT_F16, GRT_BF16, GRT_U8};
 
 static uint32_t g_rng = 12345;
 static float frand(void)
@@ -170,7 +183,8 @@ static void compare(const ref_state *R, int sn, const float *o, const float *kk,
         for (int j = 0; j < R->len; j++)
             for (int d = 0; d < D; d++)
                 err = fmax(err, fabs(2.0 * R->k[h][j][d] - kk[(h * R->len + j) * D + d]));
-    CHECKF(err < 1e-5, "%s: max error %g (len %d)", what, err, R->len);
+    CHECKF(err < k_out_tol[g_prec], "%s: max error %g (len %d, KV precision %d)", what, err,
+           R->len, (int)g_prec);
 }
 
 /* One step of sn new rows through the plan's request, checked against the reference. */
@@ -204,10 +218,12 @@ static void check_state_get(cpu_request *rq, const ref_state *R, const char *wha
                "%s: state %u is not dense [1, %d, %d, %d]", what, k, HKV, R->len, D);
         int bad = 0;
         const float *p = d.data;
+        CHECKF(d.element_type == GRT_F32, "%s: state %u is not returned as f32", what, k);
         for (int h = 0; p && h < HKV && d.shape.dims[2] == R->len; h++)
             for (int j = 0; j < R->len; j++)
                 for (int e = 0; e < D; e++)
-                    bad += p[(h * R->len + j) * D + e] != (k ? R->v : R->k)[h][j][e];
+                    bad += fabs(p[(h * R->len + j) * D + e] - (k ? R->v : R->k)[h][j][e]) >
+                           k_val_tol[g_prec];
         CHECKF(p && bad == 0, "%s: state %u differs from the history (%d values)", what, k, bad);
     }
 }
@@ -223,6 +239,8 @@ static void run(cpu_plan *plan)
     for (uint32_t k = 0; k < 2; k++) {
         CHECK_OK(cpu_request_state_stats(rq, k, &st0));
         CHECKF(st0.in_place == 1, "variable %u is not an in-place append", k);
+        CHECKF(st0.storage == k_storage[g_prec], "variable %u: stored as type %d, want %d", k,
+               (int)st0.storage, (int)k_storage[g_prec]);
     }
     /* 20 steps: a prefill of 5 rows, then mostly single tokens. */
     static const int sched[20] = {5, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1};
@@ -233,8 +251,12 @@ static void run(cpu_plan *plan)
         CHECK_OK(cpu_request_state_stats(rq, 0, &st0));
         step(rq, R, sched[s], what);
         CHECK_OK(cpu_request_state_stats(rq, 0, &st1));
-        per_token_copy += (uint64_t)HKV * (uint64_t)R->len * D * 4;
-        CHECKF(st1.appended_bytes - st0.appended_bytes == (uint64_t)HKV * sched[s] * D * 4,
+        per_token_copy += (uint64_t)HKV * (uint64_t)R->len * k_row_bytes[g_prec];
+        CHECKF(st1.value_bytes == (size_t)HKV * (size_t)R->len * k_row_bytes[g_prec] &&
+                   st1.capacity_bytes >= st1.value_bytes,
+               "%s: %zu stored bytes (capacity %zu), want %zu per row", what, st1.value_bytes,
+               st1.capacity_bytes, k_row_bytes[g_prec]);
+        CHECKF(st1.appended_bytes - st0.appended_bytes == (uint64_t)HKV * sched[s] * k_row_bytes[g_prec],
                "%s: %llu bytes appended, want only the new rows", what,
                (unsigned long long)(st1.appended_bytes - st0.appended_bytes));
         if (s > 0 && R->len <= st0.rows_cap)
@@ -315,7 +337,7 @@ static void api_step(grt_infer_request *rq, ref_state *R, int sn, const char *wh
 
 /* The same 20 steps, state_get, reset and state_set through the public API and the loaded CPU
  * plugin (the path a real model takes). */
-static void run_api(grt_model *m)
+static void run_api(grt_model *m, const char *kv_precision)
 {
     grt_core *core = NULL;
     grt_compiled_model *cm = NULL;
@@ -327,7 +349,10 @@ static void run_api(grt_model *m)
     CHECK_OK(grt_core_create(NULL, &core));
     if (!core || !R)
         goto done;
-    CHECK_OK(grt_core_compile_model(core, m, "CPU", NULL, 0, &cm));
+    grt_property prop = {GRT_PROP_KV_CACHE_PRECISION, {0}};
+    prop.value.type = GRT_VALUE_STRING;
+    prop.value.u.s = kv_precision;
+    CHECK_OK(grt_core_compile_model(core, m, "CPU", &prop, 1, &cm));
     if (cm)
         CHECK_OK(grt_compiled_model_create_infer_request(cm, &rq));
     if (!rq) {
@@ -358,7 +383,8 @@ static void run_api(grt_model *m)
         for (int h = 0; !bad && h < HKV; h++)
             for (int j = 0; j < R->len; j++)
                 for (int e = 0; e < D; e++)
-                    bad += p[(h * R->len + j) * D + e] != (kv ? R->v : R->k)[h][j][e];
+                    bad += fabs(p[(h * R->len + j) * D + e] - (kv ? R->v : R->k)[h][j][e]) >
+                           k_val_tol[g_prec];
         CHECKF(bad == 0, "api state_get '%s' differs from the history", grt_state_name(st));
         /* state_set of the same value: the next step still matches. */
         CHECK_OK(grt_state_set(st, got));
@@ -385,9 +411,12 @@ int main(void)
     if (!m || !host)
         TEST_EXIT("test_cpu_kv");
     CHECK_OK(grt_ir_snapshot(m, &view));
-    for (int threads = 1; view && threads <= 2; threads++) {
+    for (int run_no = 0; view && run_no < 8; run_no++) {
+        int threads = 1 + run_no % 2;
+        g_prec = (cpu_precision)(run_no / 2);
         CHECK_OK(cpu_config_parse(host, NULL, 0, &cfg));
         cfg.resolved_threads = threads;
+        cfg.kv_cache_precision = g_prec;
         CHECK_OK(cpu_plan_create(host, view, &cfg, &plan));
         if (plan)
             run(plan);
@@ -395,7 +424,10 @@ int main(void)
         plan = NULL;
     }
     grt_ir_view_release(view);
-    run_api(m);
+    g_prec = CPU_PREC_F32;
+    run_api(m, "f32");
+    g_prec = CPU_PREC_U8;
+    run_api(m, "u8");
     grt_model_destroy(m);
     TEST_EXIT("test_cpu_kv");
 }

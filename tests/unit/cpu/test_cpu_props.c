@@ -5,6 +5,7 @@
  * effective values a compiled model reports.
  */
 #include "properties.h"
+#include "threads/topology.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,7 +68,8 @@ static void test_table(void)
         GRT_PROP_AVAILABLE_DEVICES, GRT_PROP_FULL_DEVICE_NAME, GRT_PROP_OPTIMIZATION_CAPABILITIES,
         GRT_PROP_INFERENCE_NUM_THREADS, GRT_PROP_PERFORMANCE_HINT,
         GRT_PROP_INFERENCE_PRECISION_HINT, GRT_PROP_KV_CACHE_PRECISION,
-        GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE};
+        GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE, "NUM_STREAMS", "OPTIMAL_NUMBER_OF_INFER_REQUESTS",
+        "ENABLE_CPU_PINNING"};
     cpu_props_table(&infos, &n);
     CHECKF(n >= sizeof(expected) / sizeof(expected[0]), "table has %zu entries", n);
     for (size_t e = 0; e < sizeof(expected) / sizeof(expected[0]); e++) {
@@ -144,8 +146,80 @@ static void test_check(void)
     expect_ok(GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE, vint(32));
     expect_bad(GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE, vint(-32), GRT_ERROR_INVALID_ARGUMENT,
                "-32");
+    expect_ok("NUM_STREAMS", vint(0));
+    expect_ok("NUM_STREAMS", vint(4));
+    expect_ok("NUM_STREAMS", vstr("AUTO"));
+    expect_ok("NUM_STREAMS", vstr("2"));
+    expect_bad("NUM_STREAMS", vint(-2), GRT_ERROR_INVALID_ARGUMENT, "-2");
+    expect_bad("NUM_STREAMS", vint(5000), GRT_ERROR_INVALID_ARGUMENT, "5000");
+    expect_bad("NUM_STREAMS", vstr("many"), GRT_ERROR_INVALID_ARGUMENT, "many");
+    expect_bad("OPTIMAL_NUMBER_OF_INFER_REQUESTS", vint(2), GRT_ERROR_INVALID_ARGUMENT,
+               "read-only");
+    grt_value b = vint(0);
+    b.type = GRT_VALUE_BOOL;
+    expect_ok("ENABLE_CPU_PINNING", b);
+    expect_ok("ENABLE_CPU_PINNING", vstr("NO"));
+    expect_ok("ENABLE_CPU_PINNING", vstr("true"));
+    expect_bad("ENABLE_CPU_PINNING", vstr("maybe"), GRT_ERROR_INVALID_ARGUMENT, "maybe");
+    expect_bad("ENABLE_CPU_PINNING", vint(2), GRT_ERROR_INVALID_ARGUMENT, NULL);
     expect_bad("NO_SUCH_KEY", vint(1), GRT_ERROR_NOT_FOUND, NULL);
     expect_bad(GRT_PROP_FULL_DEVICE_NAME, vstr("x"), GRT_ERROR_INVALID_ARGUMENT, "read-only");
+}
+
+/* Parses {PERFORMANCE_HINT hint, INFERENCE_NUM_THREADS threads, NUM_STREAMS streams}. */
+static cpu_config parse3(const char *hint, int64_t threads, int64_t streams)
+{
+    cpu_config cfg;
+    grt_property p[3] = {{GRT_PROP_PERFORMANCE_HINT, vstr(hint)},
+                         {GRT_PROP_INFERENCE_NUM_THREADS, vint(threads)},
+                         {"NUM_STREAMS", vint(streams)}};
+    CHECKF(cpu_config_parse(&g_host, p, 3, &cfg) == GRT_OK, "parse %s/%lld/%lld: %s", hint,
+           (long long)threads, (long long)streams, g_msg);
+    return cfg;
+}
+
+static void expect_streams(const char *hint, int64_t threads, int64_t streams, int want_streams,
+                           int want_per_stream)
+{
+    cpu_config c = parse3(hint, threads, streams);
+    grt_value v;
+    CHECKF(c.resolved_streams == want_streams && c.threads_per_stream == want_per_stream &&
+               c.resolved_threads == want_streams * want_per_stream,
+           "%s threads %lld streams %lld: got %d streams x %d threads (want %d x %d)", hint,
+           (long long)threads, (long long)streams, c.resolved_streams, c.threads_per_stream,
+           want_streams, want_per_stream);
+    CHECKF(cpu_config_get(&g_host, &c, "NUM_STREAMS", &v) == GRT_OK && v.u.i == want_streams,
+           "compiled NUM_STREAMS");
+    CHECKF(cpu_config_get(&g_host, &c, "OPTIMAL_NUMBER_OF_INFER_REQUESTS", &v) == GRT_OK &&
+               v.u.i == want_streams,
+           "compiled OPTIMAL_NUMBER_OF_INFER_REQUESTS");
+}
+
+static void check_streams_config(void)
+{
+    const cpu_topology *topo = cpu_topology_get();
+    int cores = topo->n_cores;
+    /* THROUGHPUT AUTO: threads / 1, 2 or 4 per stream */
+    expect_streams("THROUGHPUT", 2, 0, 2, 1);
+    expect_streams("THROUGHPUT", 7, 0, 7, 1);
+    expect_streams("THROUGHPUT", 8, 0, 4, 2);
+    expect_streams("THROUGHPUT", 16, 0, 8, 2);
+    expect_streams("THROUGHPUT", 64, 0, 16, 4);
+    expect_streams("THROUGHPUT", 0, 0, cores < 8 ? cores : cores < 32 ? cores / 2 : cores / 4,
+                   cores < 8 ? 1 : cores < 32 ? 2 : 4);
+    /* explicit NUM_STREAMS wins over the hint; leftover threads are dropped */
+    expect_streams("LATENCY", 2, 0, 1, 2);
+    expect_streams("LATENCY", 8, 2, 2, 4);
+    expect_streams("THROUGHPUT", 7, 2, 2, 3);
+    expect_streams("THROUGHPUT", 2, 4, 4, 1); /* more streams than threads: one thread each */
+    expect_streams("LATENCY", 0, 2, 2, cores / 2 > 0 ? cores / 2 : 1);
+    cpu_config c;
+    grt_value v;
+    grt_property off = {"ENABLE_CPU_PINNING", vstr("false")};
+    CHECKF(cpu_config_parse(&g_host, &off, 1, &c) == GRT_OK && c.enable_pinning == 0 &&
+               cpu_config_get(&g_host, &c, "ENABLE_CPU_PINNING", &v) == GRT_OK &&
+               v.type == GRT_VALUE_BOOL && v.u.i == 0,
+           "ENABLE_CPU_PINNING false");
 }
 
 static void test_config(void)
@@ -178,14 +252,21 @@ static void test_config(void)
                strcmp(v.u.s, "f32") == 0,
            "default precision f32");
 
-    /* 0 threads resolves to the number of online CPUs */
+    /* LATENCY: 0 threads resolves to one per P-core, one stream */
+    const cpu_topology *topo = cpu_topology_get();
     CHECKF(cpu_config_parse(&g_host, NULL, 0, &cfg) == GRT_OK, "parse defaults");
-    CHECKF(cfg.resolved_threads == cpu_online_cpus() && cfg.resolved_threads >= 1,
-           "0 threads resolves to %d online CPUs (got %d)", cpu_online_cpus(),
-           cfg.resolved_threads);
+    CHECKF(cfg.resolved_threads == topo->n_fast_cores && cfg.resolved_threads >= 1,
+           "0 threads resolves to %d P-cores (got %d)", topo->n_fast_cores, cfg.resolved_threads);
     CHECKF(cpu_config_get(&g_host, &cfg, GRT_PROP_INFERENCE_NUM_THREADS, &v) == GRT_OK &&
-               v.u.i == cpu_online_cpus(),
+               v.u.i == topo->n_fast_cores,
            "compiled model reports the real thread count");
+    CHECKF(cfg.resolved_streams == 1 && cfg.threads_per_stream == cfg.resolved_threads &&
+               cfg.enable_pinning == 1,
+           "LATENCY: one stream with every thread, pinned");
+    CHECKF(cpu_config_get(&g_host, &cfg, "OPTIMAL_NUMBER_OF_INFER_REQUESTS", &v) == GRT_OK &&
+               v.type == GRT_VALUE_INT && v.u.i == 1,
+           "LATENCY: OPTIMAL_NUMBER_OF_INFER_REQUESTS 1");
+    check_streams_config();
 
     props[0].value = vstr("LOW_POWER");
     props[0].key = GRT_PROP_PERFORMANCE_HINT;

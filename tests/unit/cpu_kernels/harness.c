@@ -2,6 +2,7 @@
  * tests/unit/cpu_kernels/harness.c - fake host and tensor helpers (see harness.h).
  */
 #include "harness.h"
+#include "arch/isa.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@ int th_failures;
 cpu_pool *th_pool;
 float th_qw_scale_max = 0.2f;
 grt_element_type th_qw_zp_type = GRT_UNDEFINED;
+int64_t th_dq_group_size = 0;
 
 #define TH_MAX_ATTRS 16
 
@@ -220,6 +222,29 @@ void th_fill(cpu_tensor *t, float lo, float hi)
         th_set(t, i, th_randf(lo, hi));
 }
 
+grt_status th_call(grt_op_type op, cpu_kernel_fn fn, const cpu_tensor *in, uint32_t n_in,
+                   cpu_tensor *out, uint32_t n_out)
+{
+    cur_op = op;
+    last_error[0] = 0;
+    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, th_dq_group_size};
+    return fn(&ctx, in, n_in, out, n_out);
+}
+
+void th_each_isa(const char *what, void (*fn)(void))
+{
+    for (int isa = CPU_ISA_SCALAR; isa <= CPU_ISA_AVX512; isa++) {
+        if ((cpu_isa)isa > cpu_isa_supported()) {
+            printf("skip %s on %s: this CPU supports only %s\n", what, cpu_isa_name((cpu_isa)isa),
+                   cpu_isa_name(cpu_isa_supported()));
+            continue;
+        }
+        cpu_isa prev = cpu_isa_force((cpu_isa)isa);
+        fn();
+        cpu_isa_force(prev);
+    }
+}
+
 grt_status th_run(grt_op_type op, const cpu_tensor *in, uint32_t n_in, cpu_tensor *out,
                   uint32_t n_out)
 {
@@ -231,7 +256,7 @@ grt_status th_run(grt_op_type op, const cpu_tensor *in, uint32_t n_in, cpu_tenso
     }
     cur_op = op;
     last_error[0] = 0;
-    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, 0};
+    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, th_dq_group_size};
     return fn(&ctx, in, n_in, out, n_out);
 }
 

@@ -49,9 +49,19 @@ void th_set(cpu_tensor *t, size_t i, double v);
 /* All elements of t as doubles (malloc'ed, one spare slot; free it); exits the test on OOM. */
 double *th_values(const cpu_tensor *t);
 
+/* ctx->dq_group_size of the next th_run calls (DYNAMIC_QUANTIZATION_GROUP_SIZE; default 0). */
+extern int64_t th_dq_group_size;
 /* Runs the kernel of `op` on in/out with the current attributes and a fresh ctx. */
 grt_status th_run(grt_op_type op, const cpu_tensor *in, uint32_t n_in, cpu_tensor *out,
                   uint32_t n_out);
+
+/* Runs kernel fn (one not reachable through cpu_kernel_lookup, e.g. a fused kernel) as node op
+ * `op` with the current attributes and a fresh ctx. */
+grt_status th_call(grt_op_type op, cpu_kernel_fn fn, const cpu_tensor *in, uint32_t n_in,
+                   cpu_tensor *out, uint32_t n_out);
+/* Runs fn once per ISA path (cpu_isa_force: scalar, avx2, avx512); paths above
+ * cpu_isa_supported() are skipped with a printed reason naming `what`. */
+void th_each_isa(const char *what, void (*fn)(void));
 
 /* Compares t (float type) with ref[numel] at a tolerance for t's type scaled by `scale`;
  * records a failure naming `what` with the first mismatch. Returns 1 if all match. */

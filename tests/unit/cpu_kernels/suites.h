@@ -10,5 +10,8 @@ void suite_norm(void);
 void suite_attention(void);
 void suite_moe(void);
 void suite_reduce(void);
+void suite_linear_fp(void);
+void suite_linear_dq(void);
+void suite_fused(void);
 
 #endif

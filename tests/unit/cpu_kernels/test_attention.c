@@ -2,13 +2,21 @@
  * tests/unit/cpu_kernels/test_attention.c - RoPE (both modes, partial rotary dims, linear and
  * llama3 scaling, [S] and [B, S] positions) and ScaledDotProductAttention (causal with Sq < Skv
  * and Sq > Skv, GQA, broadcast masks with fully masked rows, custom scale, several key tiles)
- * against direct reference formulas.
+ * against direct reference formulas; SDPA reading k / v in place from KV-cache views (strided
+ * [B, Hkv, cap, D] rows, stored as f32, f16, bf16 or u8 with per-group scale and min; GQA,
+ * causal, decode with the key range split across threads, head sizes 64/80/96/128 and odd ones)
+ * with each ISA path forced in turn (AVX-512 skipped with a reason when the CPU lacks it).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+#include "arch/isa.h"
 #include "harness.h"
+#include "kernels/attention/sdpa_kv.h"
+#include "kernels/kutil.h"
 #include "suites.h"
 
 static void test_rope(grt_element_type t, int mode, int64_t R, int scaling, int pos_rank,
@@ -158,8 +166,152 @@ static void test_sdpa(grt_element_type t, const scase *c)
     th_free(&O);
 }
 
+/* A KV-cache view: rows of [B, H, S, D] at row (b * H + h) * cap + s, stored as `st` (GRT_F32:
+ * plain strided view, else cpu_kernel.kv), and the values it decodes to (dec, [B, H, S, D]). */
+typedef struct kv_view {
+    cpu_tensor t;
+    cpu_kv_format f;
+    double *dec;
+} kv_view;
+
+static void make_kv(kv_view *v, grt_element_type st, int64_t B, int64_t H, int64_t S, int64_t cap,
+                    int64_t D, int64_t dq)
+{
+    memset(v, 0, sizeof *v);
+    if (st == GRT_F32)
+        v->f.row_bytes = (size_t)D * 4;
+    else
+        cpu_kv_format_init(&v->f, st, (size_t)D, dq);
+    size_t nrows = (size_t)(B * H * cap);
+    uint8_t *data = calloc(nrows ? nrows : 1, v->f.row_bytes);
+    float *x = malloc(sizeof(float) * (size_t)D), *y = malloc(sizeof(float) * (size_t)D);
+    v->dec = malloc(sizeof(double) * (size_t)(B * H * S * D));
+    double worst = 0;
+    for (int64_t r = 0; r < B * H * S; r++) {
+        float off = th_randf(-0.5f, 0.5f); /* asymmetric ranges */
+        for (int64_t d = 0; d < D; d++)
+            x[d] = th_randf(-1, 1) + off;
+        uint8_t *row = data + (size_t)((r / S) * cap + r % S) * v->f.row_bytes;
+        if (st == GRT_F32)
+            memcpy(row, x, sizeof(float) * (size_t)D);
+        else
+            cpu_kv_encode_row(&v->f, x, (size_t)D, row);
+        if (st == GRT_F32)
+            memcpy(y, x, sizeof(float) * (size_t)D);
+        else
+            cpu_kv_decode_rows(&v->f, CPU_ISA_SCALAR, row, 1, (size_t)D, y);
+        for (int64_t d = 0; d < D; d++) {
+            v->dec[r * D + d] = y[d];
+            worst = fmax(worst, fabs((double)y[d] - x[d]));
+        }
+    }
+    /* Round trip: f16 / bf16 rounding, u8 half a step of a range <= 2 (plus f16 parameters). */
+    double lim = st == GRT_F32 ? 0 : st == GRT_F16 ? 1e-3 : st == GRT_BF16 ? 8e-3 : 2.0 / 255 / 2 + 2e-3;
+    TH_CHECK(worst <= lim, "kv %s D=%lld: round-trip error %g > %g", cpu_type_name(st),
+             (long long)D, worst, lim);
+    v->t.type = GRT_F32;
+    v->t.shape = th_shape(4, (int64_t[]){B, H, S, D});
+    v->t.data = data;
+    v->t.bytes = nrows * v->f.row_bytes;
+    v->t.strides[0] = H * cap * D;
+    v->t.strides[1] = cap * D;
+    v->t.strides[2] = D;
+    v->t.strides[3] = 1;
+    v->t.kv = st == GRT_F32 ? NULL : &v->f;
+    free(x);
+    free(y);
+}
+
+/* Plain attention over decoded k / v (double): o [B, Hq, Sq, D]. */
+static void ref_attention(const cpu_tensor *q, const double *k, const double *v, int64_t Hkv,
+                          int64_t Skv, int causal, double *o)
+{
+    int64_t B = q->shape.dims[0], Hq = q->shape.dims[1], Sq = q->shape.dims[2], D = q->shape.dims[3];
+    double *s = malloc(sizeof(double) * (size_t)(Skv ? Skv : 1));
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t h = 0; h < Hq; h++)
+            for (int64_t i = 0; i < Sq; i++) {
+                const double *kh = k + (b * Hkv + h / (Hq / Hkv)) * Skv * D;
+                const double *vh = v + (b * Hkv + h / (Hq / Hkv)) * Skv * D;
+                double *od = o + ((b * Hq + h) * Sq + i) * D, mx = -INFINITY, sum = 0;
+                int64_t lim = causal ? i + Skv - Sq + 1 : Skv;
+                memset(od, 0, sizeof(double) * (size_t)D);
+                for (int64_t j = 0; j < lim; j++) {
+                    s[j] = 0;
+                    for (int64_t d = 0; d < D; d++)
+                        s[j] += th_get(q, (size_t)(((b * Hq + h) * Sq + i) * D + d)) * kh[j * D + d];
+                    s[j] /= sqrt((double)D);
+                    mx = fmax(mx, s[j]);
+                }
+                for (int64_t j = 0; j < lim; j++)
+                    sum += (s[j] = exp(s[j] - mx));
+                for (int64_t j = 0; j < lim; j++)
+                    for (int64_t d = 0; d < D; d++)
+                        od[d] += s[j] / sum * vh[j * D + d];
+            }
+    free(s);
+}
+
+/* SDPA on KV-cache views of storage `st` against the reference on their decoded values. */
+static void test_sdpa_kv(grt_element_type st, int64_t Hq, int64_t Hkv, int64_t Sq, int64_t Skv,
+                         int64_t D, int causal)
+{
+    const int64_t B = 1, cap = Skv + 5;
+    kv_view k, v;
+    make_kv(&k, st, B, Hkv, Skv, cap, D, 0);
+    make_kv(&v, st, B, Hkv, Skv, cap, D, 16);
+    th_attr_reset();
+    th_attr_int("causal", causal);
+    int64_t qd[4] = {B, Hq, Sq, D};
+    cpu_tensor in[3] = {th_tensor(GRT_F32, 4, qd), k.t, v.t}, O = th_tensor(GRT_F32, 4, qd);
+    th_fill(&in[0], -1, 1);
+    double *ref = malloc(sizeof(double) * (size_t)(B * Hq * Sq * D));
+    ref_attention(&in[0], k.dec, v.dec, Hkv, Skv, causal, ref);
+    char what[96];
+    snprintf(what, sizeof what, "sdpa kv %s %s Hq=%lld Hkv=%lld Sq=%lld Skv=%lld D=%lld",
+             cpu_isa_name(cpu_isa_active()), cpu_type_name(st), (long long)Hq, (long long)Hkv,
+             (long long)Sq, (long long)Skv, (long long)D);
+    TH_CHECK(th_run(GRT_OP_SDPA, in, 3, &O, 1) == GRT_OK, "%s: %s", what, th_last_error());
+    th_compare(&O, ref, 4, what);
+    free(ref);
+    th_free(&in[0]);
+    th_free(&O);
+    free(k.t.data);
+    free(v.t.data);
+    free(k.dec);
+    free(v.dec);
+}
+
+static void suite_sdpa_kv(void)
+{
+    static const grt_element_type st[] = {GRT_F32, GRT_F16, GRT_BF16, GRT_U8};
+    static const int64_t cases[][6] = {
+        /* Hq, Hkv, Sq, Skv, D, causal */
+        {4, 2, 1, 300, 64, 1},  /* decode, GQA: key range split across threads */
+        {8, 1, 1, 130, 80, 0},  /* multi-query */
+        {2, 2, 5, 70, 96, 1},   /* prefill chunk after a cache */
+        {4, 4, 3, 3, 128, 1},   /* first prefill */
+        {6, 2, 2, 40, 7, 1},    /* odd head size: scalar tails */
+        {2, 1, 1, 1, 33, 0},    /* one key */
+    };
+    for (int isa = CPU_ISA_SCALAR; isa <= CPU_ISA_AVX512; isa++) {
+        if ((cpu_isa)isa > cpu_isa_supported()) {
+            printf("skip sdpa kv on %s: this CPU supports only %s\n", cpu_isa_name((cpu_isa)isa),
+                   cpu_isa_name(cpu_isa_supported()));
+            continue;
+        }
+        cpu_isa prev = cpu_isa_force((cpu_isa)isa);
+        for (size_t s = 0; s < sizeof st / sizeof st[0]; s++)
+            for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+                test_sdpa_kv(st[s], cases[c][0], cases[c][1], cases[c][2], cases[c][3],
+                             cases[c][4], (int)cases[c][5]);
+        cpu_isa_force(prev);
+    }
+}
+
 void suite_attention(void)
 {
+    suite_sdpa_kv();
     static const grt_element_type ft[] = {GRT_F32, GRT_F16, GRT_BF16};
     for (size_t t = 0; t < 3; t++) {
         for (int mode = 0; mode < 2; mode++) {

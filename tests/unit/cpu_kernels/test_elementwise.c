@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/isa.h"
 #include "harness.h"
+#include "kernels/elementwise/ew_rows.h"
 #include "suites.h"
 
 typedef struct bcase {
@@ -155,7 +157,31 @@ static void test_unary(grt_op_type op, int approx, grt_element_type t, uint32_t 
     th_free(&Y);
 }
 
-void suite_elementwise(void)
+/* Max relative error of the row exp (cpu_unary_row_f32 CPU_UN_EXP) over [-87, 88] against double
+ * exp: the bound documented in arch/avx2/vmath_avx2.h (2.5e-7) on every path. */
+static void test_exp_accuracy(void)
+{
+    enum { N = 4097 };
+    static float x[N], y[N];
+    double worst = 0;
+    for (int rep = 0; rep < 8; rep++) {
+        for (int i = 0; i < N; i++)
+            x[i] = -87.0f + 175.0f * (float)(rep * N + i) / (8.0f * N);
+        cpu_unary_row_f32(CPU_UN_EXP, x, y, N);
+        for (int i = 0; i < N; i++) {
+            double r = exp((double)x[i]), e = fabs(y[i] - r) / r;
+            worst = e > worst ? e : worst;
+        }
+    }
+    TH_CHECK(worst <= 2.5e-7, "exp max relative error %.3g > 2.5e-7 (%s)", worst,
+             cpu_isa_name(cpu_isa_active()));
+    float sx[3] = {NAN, -INFINITY, 0.0f}, sy[3];
+    cpu_unary_row_f32(CPU_UN_EXP, sx, sy, 3);
+    TH_CHECK(isnan(sy[0]) && sy[1] >= 0 && sy[1] < 1e-37f && sy[2] == 1.0f,
+             "exp(NaN, -inf, 0) = %g %g %g", sy[0], sy[1], sy[2]);
+}
+
+static void elementwise_isa(void)
 {
     static const grt_element_type types[] = {GRT_F32, GRT_F16, GRT_BF16, GRT_I32, GRT_I64};
     static const grt_op_type ops[] = {GRT_OP_ADD, GRT_OP_SUB, GRT_OP_MUL, GRT_OP_DIV};
@@ -171,14 +197,26 @@ void suite_elementwise(void)
                 }
                 test_binary(ops[o], types[t], &sw);
             }
-    test_int_exact();
-    test_binary_errors();
     static const int64_t d1[] = {3, 5, 7}, d2[] = {2, 1100}, d3[] = {1};
+    static const int64_t edge[] = {1, 7, 8, 9, 4097};
     for (size_t t = 0; t < 3; t++) {
         test_unary(GRT_OP_SILU, 0, types[t], 3, d1);
         test_unary(GRT_OP_RELU, 0, types[t], 2, d2);
         test_unary(GRT_OP_GELU, 0, types[t], 2, d2);
         test_unary(GRT_OP_GELU, 1, types[t], 3, d1);
         test_unary(GRT_OP_SILU, 0, types[t], 0, d3);
+        for (size_t e = 0; e < 5; e++) {
+            test_unary(GRT_OP_SILU, 0, types[t], 1, &edge[e]);
+            test_unary(GRT_OP_GELU, e & 1, types[t], 1, &edge[e]);
+            test_unary(GRT_OP_RELU, 0, types[t], 1, &edge[e]);
+        }
     }
+    test_exp_accuracy();
+}
+
+void suite_elementwise(void)
+{
+    th_each_isa("elementwise", elementwise_isa);
+    test_int_exact();
+    test_binary_errors();
 }

@@ -87,10 +87,11 @@ static void test_norm(grt_op_type op, grt_element_type t, uint32_t rank, const i
     th_free(&b);
 }
 
-void suite_norm(void)
+static void norm_isa(void)
 {
     static const grt_element_type ft[] = {GRT_F32, GRT_F16, GRT_BF16};
     int64_t d3[3] = {3, 5, 7}, d1[1] = {1}, d2[2] = {4, 4100}, dn[2] = {5, 33};
+    static const int64_t edge[] = {1, 7, 8, 9, 4097};
     for (size_t t = 0; t < 3; t++) {
         test_softmax(ft[t], 3, d3, -1);
         test_softmax(ft[t], 3, d3, 0);
@@ -102,5 +103,15 @@ void suite_norm(void)
         test_norm(GRT_OP_LAYER_NORM, ft[t], 3, d3, 1, 0);
         test_norm(GRT_OP_LAYER_NORM, ft[t], 2, dn, 0, 1e-3);
         test_norm(GRT_OP_LAYER_NORM, ft[t], 1, d1, 1, 0);
+        for (size_t e = 0; e < 5; e++) {
+            int64_t d[2] = {3, edge[e]};
+            test_softmax(ft[t], 2, d, -1);
+            test_norm(GRT_OP_RMS_NORM, ft[t], 2, d, 0, 0);
+        }
     }
+}
+
+void suite_norm(void)
+{
+    th_each_isa("norm", norm_isa);
 }

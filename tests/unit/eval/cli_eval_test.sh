@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/unit/eval/cli_eval_test.sh GENRT PLUGIN_DIR MODEL_DIR - `genrt eval` on stories260K:
 # perplexity on an id file (and its window/token counts), kld of the model against itself (0, top1 1)
-# and against an int4 copy made with `genrt compress` (> 0), progress bar on stderr, the last stdout
+# and against an int4 copy made with `genrt compress` (> 0), similarity of greedy answers (self = 1,
+# int4 < 1, sampled and id-file prompts), progress bar on stderr, the last stdout
 # line's keys, clean usage errors. Exit 0 pass, 1 fail, 77 skipped (says why).
 set -u
 genrt=$1 plugin_dir=$2 model=$3/stories260K.bin
@@ -34,6 +35,25 @@ awk -v k="$(key kld)" 'BEGIN { exit !(k > 1e-4) }' || fail "int4 kld $(key kld) 
 # --ids: 40 ids in chunks of 16 -> 2 sequences of 15 compared positions
 run 0 eval kld -m "$work/int4.genrt" --base "$model" --ids "$work/ids.txt" --len 16
 expect_last ' tokens=30$'
+
+# similarity: a model against itself (all 1), an int4 copy (< 1), prompts from an id file
+run 0 eval similarity -m "$model" --base "$model" --sample 3 -n 8 --seed 2
+expect_last '^exact=1\.000000 prefix=8\.0000 prefix_share=1\.000000 f1=1\.000000 rouge_l=1\.000000 lp_model=-[0-9.]+ lp_base=-[0-9.]+ similarity=1\.000000 prompts=3 tokens=24$'
+expect_err 'similarity \[#+\] 3/3'
+[ "$(grep -c '^prompt=[0-9]* exact=1 prefix=8 ' "$out")" -eq 3 ] || fail "want 3 per-prompt lines"
+printf '1 5 9\n\n1,20\n' >"$work/prompts.txt"
+run 0 eval similarity -m "$work/int4.genrt" --base "$model" --prompt-ids-file "$work/prompts.txt" -n 16
+expect_last ' prompts=2 tokens=32$'
+awk -v s="$(key similarity)" 'BEGIN { exit !(s > 0 && s < 1) }' || fail "int4 similarity $(key similarity) not in (0, 1)"
+run 2 eval similarity -m "$model" --base "$model"
+expect_err 'exactly one of --prompts FILE, --prompt-ids-file FILE or --sample N'
+run 2 eval similarity -m "$model" --base "$model" --sample 2 -n 0
+expect_err 'bad -n'
+run 1 eval similarity -m "$model" --base "$model" --prompts "$work/prompts.txt"
+expect_err 'no tokenizer'
+echo "1 x" >"$work/badp.txt"
+run 1 eval similarity -m "$model" --base "$model" --prompt-ids-file "$work/badp.txt"
+expect_err 'line 1: bad token id near "x'
 
 # usage errors (exit 2) and failures (exit 1) with clear messages
 run 2 eval

@@ -2,7 +2,8 @@
  * tests/unit/eval/test_eval.c - genrt/eval.h on stories260K through the public API: perplexity and
  * KLD statistics against plain reference computations from logits of separate infer requests,
  * KLD of a model against itself (0, top1 = 1) and against an int4 version (> 0), sampling
- * reproducibility, bad arguments. argv[1]: folder holding stories260K.bin. Exit 77 without it.
+ * reproducibility, answer similarity (greedy answers, prefix, F1, ROUGE-L, log-probs) against
+ * references, bad arguments. argv[1]: folder holding stories260K.bin. Exit 77 without it.
  */
 #include <genrt/eval.h>
 #include <genrt/genrt.h>
@@ -172,6 +173,139 @@ done:
     grt_free(other);
 }
 
+/* Greedy continuation of prompt[np] by n tokens, each from a full re-run (ref_logits): out[n]. */
+static int ref_greedy(grt_compiled_model *cm, const int32_t *prompt, size_t np, size_t n, int32_t *out) {
+    int32_t *seq = malloc((np + n) * sizeof *seq);
+    if (!seq) return -1;
+    memcpy(seq, prompt, np * sizeof *seq);
+    for (size_t k = 0; k < n; k++) {
+        size_t v = 0;
+        float *lg = ref_logits(cm, seq, np + k, &v);
+        if (!lg) {
+            free(seq);
+            return -1;
+        }
+        const float *row = lg + (np + k - 1) * v;
+        size_t best = 0;
+        for (size_t t = 1; t < v; t++)
+            if (row[t] > row[best]) best = t;
+        seq[np + k] = out[k] = (int32_t)best;
+        free(lg);
+    }
+    free(seq);
+    return 0;
+}
+
+/* Reference LCS with the full (na+1) x (nb+1) table. */
+static size_t ref_lcs(const int32_t *a, size_t na, const int32_t *b, size_t nb) {
+    size_t *t = calloc((na + 1) * (nb + 1), sizeof *t), r;
+    if (!t) return (size_t)-1;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = t[(i - 1) * (nb + 1) + j], left = t[i * (nb + 1) + j - 1];
+            t[i * (nb + 1) + j] = a[i - 1] == b[j - 1] ? t[(i - 1) * (nb + 1) + j - 1] + 1 : (up > left ? up : left);
+        }
+    r = t[na * (nb + 1) + nb];
+    free(t);
+    return r;
+}
+
+static double ref_f1(double overlap, double na, double nb) {
+    if (na == 0 && nb == 0) return 1.0;
+    if (overlap == 0) return 0.0;
+    return 2.0 * overlap / (na + nb); /* = 2PR/(P+R) */
+}
+
+/* Checks one prompt's answers and scores against references; adds the log-prob sums. */
+static void check_similarity_prompt(grt_compiled_model *model, grt_compiled_model *base, const int32_t *prompt,
+                                    size_t np, size_t max_new, const grt_similarity_prompt *p, double *sm, double *sb) {
+    int32_t gm[64], gb[64];
+    CHECK(max_new <= 64 && p->n_base == max_new && p->n_model == max_new);
+    if (p->n_base != max_new || p->n_model != max_new || ref_greedy(model, prompt, np, max_new, gm) ||
+        ref_greedy(base, prompt, np, max_new, gb))
+        return;
+    CHECK(!memcmp(gb, p->base_ids, max_new * sizeof *gb));
+    CHECK(!memcmp(gm, p->model_ids, max_new * sizeof *gm));
+    size_t k = 0, overlap = 0;
+    while (k < max_new && gb[k] == gm[k]) k++;
+    CHECKF(p->prefix == k && p->exact == (k == max_new), "prefix %zu exact %d, reference %zu", p->prefix, p->exact, k);
+    int counts[512] = {0};
+    for (size_t i = 0; i < max_new; i++)
+        if (gb[i] >= 0 && gb[i] < 512) counts[gb[i]]++;
+    for (size_t i = 0; i < max_new; i++)
+        if (gm[i] >= 0 && gm[i] < 512 && counts[gm[i]] > 0) counts[gm[i]]--, overlap++;
+    double f1 = ref_f1((double)overlap, (double)max_new, (double)max_new);
+    double rl = ref_f1((double)ref_lcs(gm, max_new, gb, max_new), (double)max_new, (double)max_new);
+    CHECKF(fabs(p->token_f1 - f1) < 1e-12 && fabs(p->rouge_l - rl) < 1e-12, "f1 %g rouge_l %g, reference %g %g",
+           p->token_f1, p->rouge_l, f1, rl);
+    int32_t seq[80];
+    memcpy(seq, prompt, np * sizeof *seq);
+    memcpy(seq + np, gb, max_new * sizeof *seq);
+    size_t vm = 0, vb = 0;
+    float *lm = ref_logits(model, seq, np + max_new, &vm), *lb = ref_logits(base, seq, np + max_new, &vb);
+    double m = 0.0, b = 0.0;
+    for (size_t t = 0; lm && lb && t < max_new; t++) {
+        m += ref_logprob(lm + (np - 1 + t) * vm, vm, (size_t)gb[t]);
+        b += ref_logprob(lb + (np - 1 + t) * vb, vb, (size_t)gb[t]);
+    }
+    CHECKF(fabs(p->lp_model - m / (double)max_new) < 1e-4 && fabs(p->lp_base - b / (double)max_new) < 1e-4,
+           "lp_model %g lp_base %g, reference %g %g", p->lp_model, p->lp_base, m / (double)max_new,
+           b / (double)max_new);
+    *sm += m;
+    *sb += b;
+    free(lm);
+    free(lb);
+}
+
+static void test_similarity(grt_compiled_model *base, grt_compiled_model *int4) {
+    const size_t n = 4, np = 4, max_new = 12;
+    int32_t *sampled = NULL, hand[2] = {1, 5};
+    grt_similarity_result r;
+    CHECK_OK(grt_eval_sample_sequences(base, 1, n - 1, np, 11, NULL, NULL, &sampled));
+    if (!sampled) return;
+    const int32_t *prompts[4] = {sampled, sampled + np, sampled + 2 * np, hand};
+    size_t lens[4] = {np, np, np, 2};
+
+    CHECK_OK(grt_eval_similarity(base, base, prompts, lens, n, max_new, -1, NULL, NULL, &r));
+    CHECKF(r.n_prompts == n && r.exact_rate == 1.0 && r.token_f1 == 1.0 && r.rouge_l == 1.0 &&
+               r.prefix_mean == (double)max_new && r.prefix_share == 1.0 && fabs(r.similarity - 1.0) < 1e-12 &&
+               r.n_answer_tokens == n * max_new,
+           "self: exact %g f1 %g rouge %g sim %g", r.exact_rate, r.token_f1, r.rouge_l, r.similarity);
+    grt_similarity_result_clear(&r);
+
+    CHECK_OK(grt_eval_similarity(int4, base, prompts, lens, n, max_new, -1, NULL, NULL, &r));
+    double sm = 0.0, sb = 0.0, exact = 0.0, f1 = 0.0;
+    for (size_t i = 0; i < r.n_prompts && r.n_prompts == n; i++) {
+        check_similarity_prompt(int4, base, prompts[i], lens[i], max_new, &r.prompts[i], &sm, &sb);
+        exact += r.prompts[i].exact;
+        f1 += r.prompts[i].token_f1;
+    }
+    double tok = (double)(n * max_new);
+    CHECKF(fabs(r.exact_rate - exact / n) < 1e-12 && fabs(r.token_f1 - f1 / n) < 1e-12, "exact %g f1 %g",
+           r.exact_rate, r.token_f1);
+    CHECKF(fabs(r.lp_model - sm / tok) < 1e-4 && fabs(r.lp_base - sb / tok) < 1e-4 &&
+               fabs(r.similarity - exp(sm / tok - sb / tok)) < 1e-3 && r.similarity < 1.0,
+           "lp_model %g lp_base %g sim %g", r.lp_model, r.lp_base, r.similarity);
+    CHECK(r.exact_rate < 1.0); /* int4 group 4 changes some answers of stories260K */
+    /* a stop token ends the answer before it */
+    int32_t stop = r.n_prompts == n ? r.prompts[0].base_ids[2] : 0;
+    grt_similarity_result_clear(&r);
+    CHECK_OK(grt_eval_similarity(int4, base, prompts, lens, 1, max_new, stop, NULL, NULL, &r));
+    CHECK(r.n_prompts == 1 && r.prompts[0].n_base <= 2);
+    grt_similarity_result_clear(&r);
+    grt_similarity_result_clear(NULL);
+
+    size_t zero[1] = {0};
+    CHECK_ERR(grt_eval_similarity(int4, base, prompts, lens, 0, max_new, -1, NULL, NULL, &r),
+              GRT_ERROR_INVALID_ARGUMENT, "prompt");
+    CHECK_ERR(grt_eval_similarity(int4, base, prompts, lens, 1, 0, -1, NULL, NULL, &r), GRT_ERROR_INVALID_ARGUMENT,
+              "new token");
+    CHECK_ERR(grt_eval_similarity(int4, base, prompts, zero, 1, max_new, -1, NULL, NULL, &r),
+              GRT_ERROR_INVALID_ARGUMENT, "prompt 0 is empty");
+    CHECK(r.prompts == NULL);
+    grt_free(sampled);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     char path[1024];
@@ -203,6 +337,7 @@ int main(int argc, char **argv) {
     if (cm && cm4) {
         test_perplexity(cm);
         test_kld(cm, cm4);
+        test_similarity(cm, cm4);
     }
     grt_compiled_model_destroy(cm);
     grt_compiled_model_destroy(cm4);

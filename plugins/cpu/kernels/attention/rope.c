@@ -5,13 +5,16 @@
  * mode 0 (half rotation / NeoX) rotates pairs (i, i + R/2); mode 1 (interleaved / GPT-J) pairs
  * (2i, 2i+1); R = rotary_dims (0 = D) and dims >= R pass through. inv_freq_i = theta^(-2i/R),
  * scaled by `scaling` 1 (linear: / factor) or 2 (llama3 smooth band). Angles and cos/sin are
- * computed in double once per (b, s) and applied to every head. (b, s) pairs run in parallel;
- * scratch (R/2 inv_freq + R cos/sin + a row) is malloc'ed per call / worker range. Reentrant.
+ * computed in double once per (b, s) and applied to every head; the rotation is a plain loop
+ * (no FMA), so the half and interleaved layouts give bit-identical results (a model and its GGUF
+ * export with permuted Q/K weights agree exactly). (b, s) pairs run in parallel; inv_freq is
+ * malloc'ed per call, cos/sin and the row use per-thread scratch. Reentrant.
  */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "../../threads/scratch.h"
 #include "../kutil.h"
 #include "../ops.h"
 
@@ -28,7 +31,7 @@ static void rope_range(void *arg, size_t begin, size_t end)
 {
     rope_job *j = arg;
     size_t half = j->R / 2;
-    float *cs = malloc(sizeof(float) * (2 * half + j->D));
+    float *cs = cpu_scratch(0, sizeof(float) * (2 * half + j->D));
     if (cs == NULL) {
         atomic_store(&j->failed, 1);
         return;
@@ -56,7 +59,6 @@ static void rope_range(void *arg, size_t begin, size_t end)
             cpu_store_row(j->y->type, j->y->data, off, j->D, row);
         }
     }
-    free(cs);
 }
 
 grt_status cpu_k_rope(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,

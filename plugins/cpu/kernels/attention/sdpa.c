@@ -6,33 +6,54 @@
  * head h / (Hq / Hkv) (GQA). scale 0 means 1/sqrt(D). causal: query i sees keys
  * j <= i + (Skv - Sq) (bottom-right aligned); a query that sees no key (or only -inf scores)
  * gives zeros.
- * k and v may be strided views (cpu_tensor.strides, e.g. a KV cache [B, Hkv, cap, D] of which the
- * first Skv rows are used) as long as rows are contiguous: strides [*, *, D, 1] (Dv for v).
+ * k and v may be strided views read in place (cpu_tensor.strides, e.g. a KV cache [B, Hkv, cap,
+ * D] of which the first Skv rows are used) as long as rows are contiguous: strides [*, *, D, 1]
+ * (Dv for v), and may hold their rows in a storage precision (cpu_tensor.kv: f16, bf16, u8 with
+ * per-group scale and min, kernels/kernel.h), decoded tile by tile.
  *
- * Work: tasks of QB queries of one (b, h), run in parallel. Keys and values are streamed in tiles
- * of KT rows (converted to f32 once per tile and shared by the task's queries); each query keeps
- * a running max, sum and Dv accumulator, so memory is O(tile) and time linear in Skv per query.
- * Scratch is malloc'ed per worker range. Reentrant.
+ * Work: a task is QB query positions of all G = Hq / Hkv query heads sharing one kv head (the
+ * key / value tiles are loaded or decoded once for its G * QB query rows), optionally one of
+ * `nsplit` slices of the key range (flash decoding: when there are too few tasks to keep every
+ * thread busy, e.g. decode with few heads, each slice keeps its own max / sum / accumulator and
+ * the caller merges them). Keys and values stream in tiles of KT rows; memory is O(tile) and time
+ * linear in Skv per query. Inner loops per ISA (sdpa_isa.h), chosen by cpu_isa_active().
+ * Scratch: cpu_scratch slot 0 in every worker, slot 1 in the caller (slice partials); nothing is
+ * allocated per call once the sizes were seen. Reentrant.
  */
 #include <math.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "../../arch/isa.h"
+#include "../../threads/scratch.h"
 #include "../kutil.h"
 #include "../ops.h"
+#include "sdpa_isa.h"
+#include "sdpa_kv.h"
 
-#define SD_QB 16
-#define SD_KT 64
+#define SD_QROWS 32 /* query rows (heads x positions) per task, at least one position */
+#define SD_KT 64    /* key rows per tile */
+
+/* Where the rows of k or v live. */
+typedef struct sd_src {
+    const cpu_tensor *t;
+    const cpu_kv_format *kv; /* NULL: rows of t->type */
+    size_t rb, rh;           /* row index strides over B and Hkv */
+    size_t row;              /* values per row (D or Dv) */
+} sd_src;
 
 typedef struct sd_job {
-    const cpu_tensor *q, *k, *v, *mask;
+    const cpu_tensor *q, *mask;
     cpu_tensor *o;
-    size_t B, Hq, Hkv, Sq, Skv, D, Dv, qblocks;
+    sd_src k, v;
+    size_t B, Hq, Hkv, G, Sq, Skv, D, Dv;
+    size_t qpos, qblocks, nsplit, slice; /* positions per task, blocks, key slices, keys per slice */
     int causal;
     float scale;
     int64_t ms[GRT_MAX_RANK]; /* mask strides over [B, Hq, Sq, Skv] (0 = broadcast) */
-    size_t kb, kh, vb, vh;    /* element strides of k / v over B and Hkv (rows are contiguous) */
+    const cpu_sdpa_ops *ops;
+    cpu_isa isa;
+    float *part; /* nsplit > 1: per task and row, [max, sum, acc[Dv]] */
     atomic_int failed;
 } sd_job;
 
@@ -45,83 +66,194 @@ static size_t sd_limit(const sd_job *j, size_t i)
     return lim <= 0 ? 0 : (size_t)lim > j->Skv ? j->Skv : (size_t)lim;
 }
 
+/* nk rows [k0, k0 + nk) of kv head (b, hk) as f32: in place when they are dense f32, else
+ * converted into buf. */
+static const float *sd_tile(const sd_job *j, const sd_src *s, size_t b, size_t hk, size_t k0,
+                            size_t nk, float *buf)
+{
+    size_t r0 = b * s->rb + hk * s->rh + k0;
+    if (s->kv) {
+        cpu_kv_decode_rows(s->kv, j->isa, (const uint8_t *)s->t->data + r0 * s->kv->row_bytes, nk,
+                           s->row, buf);
+        return buf;
+    }
+    if (s->t->type == GRT_F32)
+        return (const float *)s->t->data + r0 * s->row;
+    cpu_load_row(s->t->type, s->t->data, r0 * s->row, nk * s->row, buf);
+    return buf;
+}
+
+static size_t sd_rows(const sd_job *j)
+{
+    return j->G * j->qpos;
+}
+
+/* One tile of keys [k0, k0 + nk) for the task's query rows. */
+static void sd_tile_update(const sd_job *j, size_t b, size_t hk, size_t i0, size_t nq, size_t k0,
+                           size_t nk, const float *qb, const float *kt, const float *vt,
+                           float *acc, float *mx, float *sum, float *sc)
+{
+    const cpu_sdpa_ops *ops = j->ops;
+    for (size_t t = 0; t < j->G * nq; t++) {
+        size_t h = hk * j->G + t / nq, i = i0 + t % nq;
+        size_t lim = sd_limit(j, i);
+        if (lim <= k0)
+            continue;
+        size_t n = lim - k0 < nk ? lim - k0 : nk;
+        ops->scores(qb + t * j->D, kt, n, j->D, sc);
+        float tmax = -INFINITY;
+        for (size_t c = 0; c < n; c++) {
+            if (j->mask) {
+                int64_t mo = (int64_t)b * j->ms[0] + (int64_t)h * j->ms[1] +
+                             (int64_t)i * j->ms[2] + (int64_t)(k0 + c) * j->ms[3];
+                sc[c] += cpu_ld(j->mask->type, j->mask->data, (size_t)mo);
+            }
+            tmax = sc[c] > tmax ? sc[c] : tmax;
+        }
+        float mnew = tmax > mx[t] ? tmax : mx[t];
+        if (mnew == -INFINITY)
+            continue; /* everything so far is masked out */
+        float *a = acc + t * j->Dv;
+        if (mx[t] != mnew && mx[t] != -INFINITY) {
+            float alpha = expf(mx[t] - mnew);
+            sum[t] *= alpha;
+            ops->scale(a, j->Dv, alpha);
+        }
+        mx[t] = mnew;
+        sum[t] += ops->exp_sum(sc, n, mnew);
+        ops->accum(a, sc, vt, n, j->Dv);
+    }
+}
+
 static void sd_range(void *arg, size_t begin, size_t end)
 {
     sd_job *j = arg;
-    size_t D = j->D, Dv = j->Dv;
-    float *mem = malloc(sizeof(float) * (SD_QB * (D + Dv + 2) + SD_KT * (D + Dv + 1)));
+    size_t D = j->D, Dv = j->Dv, R = sd_rows(j);
+    float *mem = cpu_scratch(0, sizeof(float) * (R * (D + Dv + 2) + SD_KT * (D + Dv + 1)));
     if (mem == NULL) {
         atomic_store(&j->failed, 1);
         return;
     }
-    float *qb = mem, *acc = qb + SD_QB * D, *mx = acc + SD_QB * Dv, *sum = mx + SD_QB;
-    float *kt = sum + SD_QB, *vt = kt + SD_KT * D, *sc = vt + SD_KT * Dv;
+    float *qb = mem, *acc = qb + R * D, *mx = acc + R * Dv, *sum = mx + R;
+    float *kbuf = sum + R, *vbuf = kbuf + SD_KT * D, *sc = vbuf + SD_KT * Dv;
     for (size_t task = begin; task < end; task++) {
-        size_t blk = task % j->qblocks, bh = task / j->qblocks;
-        size_t b = bh / j->Hq, h = bh % j->Hq;
-        size_t hk = h / (j->Hq / j->Hkv);
-        size_t i0 = blk * SD_QB, nq = j->Sq - i0 < SD_QB ? j->Sq - i0 : SD_QB;
-        size_t qoff = (bh * j->Sq + i0) * D;
-        size_t kbase = b * j->kb + hk * j->kh, vbase = b * j->vb + hk * j->vh;
-        cpu_load_row(j->q->type, j->q->data, qoff, nq * D, qb);
-        memset(acc, 0, sizeof(float) * nq * Dv);
-        for (size_t t = 0; t < nq; t++) {
+        size_t split = task % j->nsplit, base = task / j->nsplit;
+        size_t blk = base % j->qblocks, bhk = base / j->qblocks;
+        size_t b = bhk / j->Hkv, hk = bhk % j->Hkv;
+        size_t i0 = blk * j->qpos, nq = j->Sq - i0 < j->qpos ? j->Sq - i0 : j->qpos;
+        for (size_t t = 0; t < j->G * nq; t++) {
+            size_t h = hk * j->G + t / nq, i = i0 + t % nq;
+            float *qr = qb + t * D;
+            cpu_load_row(j->q->type, j->q->data, ((b * j->Hq + h) * j->Sq + i) * D, D, qr);
+            j->ops->scale(qr, D, j->scale);
             mx[t] = -INFINITY;
             sum[t] = 0.0f;
         }
-        size_t kend = sd_limit(j, i0 + nq - 1);
-        for (size_t k0 = 0; k0 < kend; k0 += SD_KT) {
+        memset(acc, 0, sizeof(float) * j->G * nq * Dv);
+        size_t kbeg = split * j->slice, kend = sd_limit(j, i0 + nq - 1);
+        if (j->nsplit > 1 && kend > kbeg + j->slice)
+            kend = kbeg + j->slice;
+        for (size_t k0 = kbeg; k0 < kend; k0 += SD_KT) {
             size_t nk = kend - k0 < SD_KT ? kend - k0 : SD_KT;
-            cpu_load_row(j->k->type, j->k->data, kbase + k0 * D, nk * D, kt);
-            cpu_load_row(j->v->type, j->v->data, vbase + k0 * Dv, nk * Dv, vt);
-            for (size_t t = 0; t < nq; t++) {
-                size_t lim = sd_limit(j, i0 + t);
-                if (lim <= k0)
-                    continue;
-                size_t n = lim - k0 < nk ? lim - k0 : nk;
-                const float *qr = qb + t * D;
-                float tmax = -INFINITY;
-                for (size_t c = 0; c < n; c++) {
-                    float s = cpu_dot(qr, kt + c * D, D) * j->scale;
-                    if (j->mask) {
-                        int64_t mo = (int64_t)b * j->ms[0] + (int64_t)h * j->ms[1] +
-                                     (int64_t)(i0 + t) * j->ms[2] + (int64_t)(k0 + c) * j->ms[3];
-                        s += cpu_ld(j->mask->type, j->mask->data, (size_t)mo);
-                    }
-                    sc[c] = s;
-                    tmax = s > tmax ? s : tmax;
-                }
-                float mnew = tmax > mx[t] ? tmax : mx[t];
-                if (mnew == -INFINITY)
-                    continue; /* everything so far is masked out */
-                float alpha = expf(mx[t] - mnew);
-                float *a = acc + t * Dv;
-                if (alpha != 1.0f) {
-                    sum[t] *= alpha;
-                    for (size_t d = 0; d < Dv; d++)
-                        a[d] *= alpha;
-                }
-                mx[t] = mnew;
-                for (size_t c = 0; c < n; c++) {
-                    float p = expf(sc[c] - mnew);
-                    if (p == 0.0f)
-                        continue;
-                    sum[t] += p;
-                    const float *vr = vt + c * Dv;
-                    for (size_t d = 0; d < Dv; d++)
-                        a[d] += p * vr[d];
-                }
-            }
+            const float *kt = sd_tile(j, &j->k, b, hk, k0, nk, kbuf);
+            const float *vt = sd_tile(j, &j->v, b, hk, k0, nk, vbuf);
+            sd_tile_update(j, b, hk, i0, nq, k0, nk, qb, kt, vt, acc, mx, sum, sc);
         }
-        for (size_t t = 0; t < nq; t++) {
+        for (size_t t = 0; t < j->G * nq; t++) {
+            size_t h = hk * j->G + t / nq, i = i0 + t % nq;
             float *a = acc + t * Dv;
-            float inv = sum[t] > 0.0f ? 1.0f / sum[t] : 0.0f;
-            for (size_t d = 0; d < Dv; d++)
-                a[d] *= inv;
+            if (j->nsplit > 1) { /* partial result of this slice: merged by sd_merge */
+                float *p = j->part + ((base * j->nsplit + split) * R + t) * (Dv + 2);
+                p[0] = mx[t];
+                p[1] = sum[t];
+                memcpy(p + 2, a, sizeof(float) * Dv);
+                continue;
+            }
+            j->ops->scale(a, Dv, sum[t] > 0.0f ? 1.0f / sum[t] : 0.0f);
+            cpu_store_row(j->o->type, j->o->data, ((b * j->Hq + h) * j->Sq + i) * Dv, Dv, a);
         }
-        cpu_store_row(j->o->type, j->o->data, (bh * j->Sq + i0) * Dv, nq * Dv, acc);
     }
-    free(mem);
+}
+
+/* Combines the slices' partial results (max m_s, sum l_s, acc_s) of every task and query row:
+ * out = sum_s e^(m_s - M) acc_s / sum_s e^(m_s - M) l_s with M = max_s m_s. */
+static void sd_merge(const sd_job *j, float *tmp)
+{
+    size_t R = sd_rows(j), Dv = j->Dv;
+    for (size_t base = 0; base < j->B * j->Hkv * j->qblocks; base++) {
+        size_t blk = base % j->qblocks, bhk = base / j->qblocks;
+        size_t b = bhk / j->Hkv, hk = bhk % j->Hkv;
+        size_t i0 = blk * j->qpos, nq = j->Sq - i0 < j->qpos ? j->Sq - i0 : j->qpos;
+        for (size_t t = 0; t < j->G * nq; t++) {
+            size_t h = hk * j->G + t / nq, i = i0 + t % nq;
+            float M = -INFINITY, L = 0.0f;
+            for (size_t s = 0; s < j->nsplit; s++) {
+                float m = j->part[((base * j->nsplit + s) * R + t) * (Dv + 2)];
+                M = m > M ? m : M;
+            }
+            memset(tmp, 0, sizeof(float) * Dv);
+            for (size_t s = 0; M != -INFINITY && s < j->nsplit; s++) {
+                const float *p = j->part + ((base * j->nsplit + s) * R + t) * (Dv + 2);
+                if (p[0] == -INFINITY)
+                    continue;
+                float w = expf(p[0] - M);
+                L += w * p[1];
+                for (size_t d = 0; d < Dv; d++)
+                    tmp[d] += w * p[2 + d];
+            }
+            j->ops->scale(tmp, Dv, L > 0.0f ? 1.0f / L : 0.0f);
+            cpu_store_row(j->o->type, j->o->data, ((b * j->Hq + h) * j->Sq + i) * Dv, Dv, tmp);
+        }
+    }
+}
+
+/* Row strides of k (w = 1) or v (w = 2): dense, or a view with contiguous rows. */
+static grt_status sd_source(const cpu_kernel_ctx *ctx, const cpu_tensor *t, const char *name,
+                            size_t row, sd_src *s)
+{
+    s->t = t;
+    s->kv = t->kv;
+    s->row = row;
+    s->rh = (size_t)t->shape.dims[2];
+    s->rb = (size_t)t->shape.dims[1] * s->rh;
+    if (!cpu_tensor_is_strided(t)) {
+        if (t->kv)
+            return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "%s: KV storage needs strides", name);
+        return GRT_OK;
+    }
+    if (row == 0 || t->strides[3] != 1 || t->strides[2] != (int64_t)row || t->strides[0] < 0 ||
+        t->strides[1] < 0 || t->strides[0] % (int64_t)row || t->strides[1] % (int64_t)row)
+        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "%s view needs contiguous rows", name);
+    s->rb = (size_t)t->strides[0] / row;
+    s->rh = (size_t)t->strides[1] / row;
+    if (t->kv && t->shape.dims[0] > 0 && t->shape.dims[1] > 0 && t->shape.dims[2] > 0) {
+        size_t last = (size_t)(t->shape.dims[0] - 1) * s->rb + (size_t)(t->shape.dims[1] - 1) * s->rh +
+                      (size_t)t->shape.dims[2];
+        if (t->data == NULL || t->kv->row_bytes == 0 || t->bytes / t->kv->row_bytes < last)
+            return cpu_kernel_error(ctx, GRT_ERROR_INVALID_ARGUMENT,
+                                    "%s: KV buffer of %zu bytes holds fewer than %zu rows", name,
+                                    t->bytes, last);
+    }
+    return GRT_OK;
+}
+
+/* Positions per task, and the key slices (flash decoding) for `threads` workers. */
+static void sd_schedule(sd_job *j, int threads)
+{
+    j->qpos = SD_QROWS / j->G ? SD_QROWS / j->G : 1;
+    if (j->qpos > j->Sq)
+        j->qpos = j->Sq ? j->Sq : 1;
+    j->qblocks = (j->Sq + j->qpos - 1) / j->qpos;
+    j->nsplit = 1;
+    j->slice = j->Skv;
+    size_t tasks = j->B * j->Hkv * j->qblocks, want = 4 * (size_t)threads;
+    if (threads > 1 && j->qblocks == 1 && tasks < want && j->Skv >= 2 * SD_KT) {
+        size_t ns = (want + tasks - 1) / tasks, maxs = j->Skv / SD_KT;
+        j->nsplit = ns < maxs ? ns : maxs;
+        /* slices of whole tiles */
+        j->slice = ((j->Skv + j->nsplit - 1) / j->nsplit + SD_KT - 1) / SD_KT * SD_KT;
+        j->nsplit = (j->Skv + j->slice - 1) / j->slice;
+    }
 }
 
 grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
@@ -129,8 +261,8 @@ grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
 {
     grt_status st = cpu_check_arity(ctx, n_in, 3, 4, n_out, 1);
     static const char *const names[] = {"q", "k", "v", "mask"};
-    for (uint32_t i = 0; st == GRT_OK && i < n_in; i++)
-        st = cpu_check_float(ctx, &in[i], names[i]);
+    for (uint32_t i = 0; st == GRT_OK && i < n_in; i++) /* KV views: checked by sd_source */
+        st = in[i].kv && cpu_is_float(in[i].type) ? GRT_OK : cpu_check_float(ctx, &in[i], names[i]);
     if (st != GRT_OK)
         return st;
     const cpu_tensor *q = &in[0], *k = &in[1], *v = &in[2];
@@ -138,12 +270,9 @@ grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
         if (in[i].shape.rank != 4)
             return cpu_kernel_error(ctx, GRT_ERROR_SHAPE, "%s must have rank 4, got %u",
                                     names[i], in[i].shape.rank);
-    sd_job *j = calloc(1, sizeof *j);
-    if (j == NULL)
-        return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory");
+    sd_job job, *j = &job;
+    memset(j, 0, sizeof *j);
     j->q = q;
-    j->k = k;
-    j->v = v;
     j->o = out;
     j->mask = n_in > 3 ? &in[3] : NULL;
     j->B = (size_t)q->shape.dims[0];
@@ -155,29 +284,14 @@ grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
     j->Dv = (size_t)v->shape.dims[3];
     if ((size_t)k->shape.dims[0] != j->B || (size_t)v->shape.dims[0] != j->B ||
         (size_t)k->shape.dims[3] != j->D || (size_t)v->shape.dims[1] != j->Hkv ||
-        (size_t)v->shape.dims[2] != j->Skv || j->Hkv == 0 || j->Hq % j->Hkv != 0) {
-        st = cpu_kernel_error(ctx, GRT_ERROR_SHAPE,
-                              "q/k/v shapes are inconsistent (B, heads %zu/%zu, D or Skv differ)",
-                              j->Hq, j->Hkv);
-        goto done;
-    }
-    /* k / v: dense, or strided with contiguous rows. */
-    j->kb = j->Hkv * j->Skv * j->D;
-    j->kh = j->Skv * j->D;
-    j->vb = j->Hkv * j->Skv * j->Dv;
-    j->vh = j->Skv * j->Dv;
-    for (int w = 1; w <= 2; w++) {
-        const cpu_tensor *t = &in[w];
-        size_t row = w == 1 ? j->D : j->Dv;
-        if (!cpu_tensor_is_strided(t))
-            continue;
-        if (t->strides[3] != 1 || t->strides[2] != (int64_t)row || t->strides[0] < 0 || t->strides[1] < 0) {
-            st = cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "%s view needs contiguous rows", names[w]);
-            goto done;
-        }
-        *(w == 1 ? &j->kb : &j->vb) = (size_t)t->strides[0];
-        *(w == 1 ? &j->kh : &j->vh) = (size_t)t->strides[1];
-    }
+        (size_t)v->shape.dims[2] != j->Skv || j->Hkv == 0 || j->Hq % j->Hkv != 0)
+        return cpu_kernel_error(ctx, GRT_ERROR_SHAPE,
+                                "q/k/v shapes are inconsistent (B, heads %zu/%zu, D or Skv differ)",
+                                j->Hq, j->Hkv);
+    j->G = j->Hq / j->Hkv;
+    if ((st = sd_source(ctx, k, "k", j->D, &j->k)) != GRT_OK ||
+        (st = sd_source(ctx, v, "v", j->Dv, &j->v)) != GRT_OK)
+        return st;
     if (j->mask) {
         const grt_shape *ms = &j->mask->shape;
         grt_shape full = {.rank = 4, .dims = {(int64_t)j->B, (int64_t)j->Hq, (int64_t)j->Sq,
@@ -187,11 +301,9 @@ grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
             int64_t d = ms->dims[i], f = full.dims[4 - ms->rank + i];
             ok = d == 1 || d == f;
         }
-        if (!ok) {
-            st = cpu_kernel_error(ctx, GRT_ERROR_SHAPE,
-                                  "mask (rank %u) does not broadcast to [B, Hq, Sq, Skv]", ms->rank);
-            goto done;
-        }
+        if (!ok)
+            return cpu_kernel_error(ctx, GRT_ERROR_SHAPE,
+                                    "mask (rank %u) does not broadcast to [B, Hq, Sq, Skv]", ms->rank);
         cpu_bcast_strides(ms, &full, j->ms);
     }
     j->causal = cpu_attr_int(ctx, "causal", 0) != 0;
@@ -199,19 +311,31 @@ grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
     j->scale = (float)(scale != 0.0 ? scale : (j->D ? 1.0 / sqrt((double)j->D) : 1.0));
     grt_shape os = {.rank = 4, .dims = {(int64_t)j->B, (int64_t)j->Hq, (int64_t)j->Sq,
                                         (int64_t)j->Dv}};
-    if (out->type != q->type) {
-        st = cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type differs from q");
-        goto done;
-    }
+    if (out->type != q->type)
+        return cpu_kernel_error(ctx, GRT_ERROR_NOT_SUPPORTED, "output type differs from q");
     if ((st = cpu_check_out_shape(ctx, out, &os)) != GRT_OK)
-        goto done;
-    j->qblocks = (j->Sq + SD_QB - 1) / SD_QB;
+        return st;
+    j->isa = cpu_isa_active();
+    j->ops = &cpu_sdpa_ops_scalar;
+#if defined(GENRT_CPU_X86)
+    if (j->isa >= CPU_ISA_AVX2)
+        j->ops = &cpu_sdpa_ops_avx2;
+#endif
+    sd_schedule(j, cpu_pool_threads(ctx->pool));
     atomic_init(&j->failed, 0);
-    if (j->B * j->Hq * j->qblocks > 0 && j->Dv > 0)
-        cpu_parallel_for(ctx->pool, j->B * j->Hq * j->qblocks, 1, sd_range, j);
+    size_t tasks = j->B * j->Hkv * j->qblocks * j->nsplit;
+    if (tasks == 0 || j->Dv == 0)
+        return GRT_OK;
+    if (j->nsplit > 1) {
+        size_t pn = tasks * sd_rows(j) * (j->Dv + 2);
+        j->part = cpu_scratch(1, sizeof(float) * (pn + j->Dv));
+        if (j->part == NULL)
+            return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for sdpa scratch");
+    }
+    cpu_parallel_for(ctx->pool, tasks, 1, sd_range, j);
     if (atomic_load(&j->failed))
-        st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for sdpa scratch");
-done:
-    free(j);
-    return st;
+        return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for sdpa scratch");
+    if (j->nsplit > 1)
+        sd_merge(j, j->part + tasks * sd_rows(j) * (j->Dv + 2));
+    return GRT_OK;
 }

@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "../kutil.h"
+#include "ew_rows.h"
 #include "../ops.h"
 
-enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV };
+enum { BIN_ADD = CPU_BIN_ADD, BIN_SUB = CPU_BIN_SUB, BIN_MUL = CPU_BIN_MUL, BIN_DIV = CPU_BIN_DIV };
 
 typedef struct bin_job {
     int op;
@@ -61,12 +62,7 @@ static void bin_row(const bin_job *j, size_t ia, size_t ib, size_t ic, size_t n,
         const float *a = (const float *)j->a + ia, *b = (const float *)j->b + ib;
         float *c = (float *)j->c + ic;
         if (sa == 1 && sb == 1) {
-            switch (j->op) {
-            case BIN_ADD: for (size_t i = 0; i < n; i++) c[i] = a[i] + b[i]; break;
-            case BIN_SUB: for (size_t i = 0; i < n; i++) c[i] = a[i] - b[i]; break;
-            case BIN_MUL: for (size_t i = 0; i < n; i++) c[i] = a[i] * b[i]; break;
-            default: for (size_t i = 0; i < n; i++) c[i] = a[i] / b[i]; break;
-            }
+            cpu_binary_row_f32((cpu_binary_op)j->op, a, b, c, n); /* AVX2 or portable */
         } else {
             for (size_t i = 0; i < n; i++)
                 c[i] = fop(j->op, a[(int64_t)i * sa], b[(int64_t)i * sb]);

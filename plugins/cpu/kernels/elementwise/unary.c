@@ -2,37 +2,24 @@
  * kernels/elementwise/unary.c - SiLU, GELU (erf and tanh forms) and ReLU.
  *
  * Types: f32/f16/bf16, computed in f32 and rounded to the output type (same shape and type as
- * the input). Processed in chunks of 1024 elements across ctx->pool. Reentrant.
+ * the input) by cpu_unary_row_f32 (AVX2 or portable, ew_rows.h). Processed in chunks of 1024
+ * elements across ctx->pool. Reentrant.
  */
 #include <math.h>
 
 #include "../kutil.h"
+#include "ew_rows.h"
 #include "../ops.h"
-
-enum { UN_SILU, UN_GELU_ERF, UN_GELU_TANH, UN_RELU };
 
 #define UN_CHUNK 1024
 
 typedef struct un_job {
-    int op;
+    cpu_unary_op op;
     grt_element_type type;
     const void *x;
     void *y;
     size_t n;
 } un_job;
-
-static float un_apply(int op, float x)
-{
-    switch (op) {
-    case UN_SILU: return x / (1.0f + expf(-x));
-    case UN_GELU_ERF: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-    case UN_GELU_TANH: {
-        const float k = 0.79788456080286536f; /* sqrt(2/pi) */
-        return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
-    }
-    default: return x > 0.0f ? x : (x == x ? 0.0f : x); /* NaN propagates */
-    }
-}
 
 static void un_range(void *arg, size_t begin, size_t end)
 {
@@ -41,15 +28,18 @@ static void un_range(void *arg, size_t begin, size_t end)
     for (size_t c = begin; c < end; c++) {
         size_t off = c * UN_CHUNK;
         size_t n = j->n - off < UN_CHUNK ? j->n - off : UN_CHUNK;
+        if (j->type == GRT_F32) {
+            cpu_unary_row_f32(j->op, (const float *)j->x + off, (float *)j->y + off, n);
+            continue;
+        }
         cpu_load_row(j->type, j->x, off, n, buf);
-        for (size_t i = 0; i < n; i++)
-            buf[i] = un_apply(j->op, buf[i]);
+        cpu_unary_row_f32(j->op, buf, buf, n);
         cpu_store_row(j->type, j->y, off, n, buf);
     }
 }
 
 static grt_status unary(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
-                        cpu_tensor *out, uint32_t n_out, int op)
+                        cpu_tensor *out, uint32_t n_out, cpu_unary_op op)
 {
     grt_status st = cpu_check_arity(ctx, n_in, 1, 1, n_out, 1);
     if (st != GRT_OK || (st = cpu_check_float(ctx, &in[0], "input")) != GRT_OK)
@@ -65,7 +55,7 @@ static grt_status unary(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_
     return GRT_OK;
 }
 
-CPU_KERNEL(cpu_k_silu) { return unary(ctx, in, n_in, out, n_out, UN_SILU); }
+CPU_KERNEL(cpu_k_silu) { return unary(ctx, in, n_in, out, n_out, CPU_UN_SILU); }
 
 grt_status cpu_k_gelu(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
                       cpu_tensor *out, uint32_t n_out)
@@ -75,7 +65,7 @@ grt_status cpu_k_gelu(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
         return cpu_kernel_error(ctx, GRT_ERROR_INVALID_ARGUMENT,
                                 "attribute 'approximate' must be 0 or 1, got %lld",
                                 (long long)approx);
-    return unary(ctx, in, n_in, out, n_out, approx ? UN_GELU_TANH : UN_GELU_ERF);
+    return unary(ctx, in, n_in, out, n_out, approx ? CPU_UN_GELU_TANH : CPU_UN_GELU_ERF);
 }
 
-CPU_KERNEL(cpu_k_relu) { return unary(ctx, in, n_in, out, n_out, UN_RELU); }
+CPU_KERNEL(cpu_k_relu) { return unary(ctx, in, n_in, out, n_out, CPU_UN_RELU); }

@@ -1,11 +1,131 @@
 /*
- * kernels/matmul/linear_dq.c - compressed weights x int8-quantized activations (see linear.h).
+ * kernels/matmul/linear_dq.c - compressed weights x int8-quantized activations (see linear.h and
+ * dq.h).
+ *
+ * Takes the job when W is int8/int4 (I8, U8, I4, U4 with u8/u4/f16/f32 zero points), its group size
+ * and ctx->dq_group_size are multiples of 32 dividing K; declines (returns 0) otherwise so the f32
+ * path runs. Per call: A is quantized once into the calling thread's scratch (slot 0; rows split
+ * over ctx->pool), then N is split over ctx->pool so each thread streams disjoint rows of W with
+ * the best row kernel cpu_isa_active() allows (scratch slot 1 per thread for group parameters).
+ * Reentrant; allocates only when the scratch grows.
  */
+#include <stdatomic.h>
+
+#include "../../arch/isa.h"
+#include "../../threads/scratch.h"
+#include "dq.h"
 #include "linear.h"
+
+typedef struct dq_call {
+    cpu_dq_act act;
+    cpu_dq_w w;
+    const float *a;
+    size_t ga;
+    float *out;
+    size_t N;
+    cpu_dq_rows_fn rows;
+    cpu_dq_group_fn quant;
+    cpu_dq_perm_fn perm;
+    atomic_int failed;
+} dq_call;
+
+static void quant_range(void *arg, size_t begin, size_t end)
+{
+    dq_call *c = arg;
+    cpu_dq_quantize_rows(&c->act, c->a, begin, end, c->ga, c->w.G, c->quant, c->perm);
+}
+
+static void rows_range(void *arg, size_t begin, size_t end)
+{
+    dq_call *c = arg;
+    float *pbuf = cpu_scratch(1, sizeof(float) * cpu_dq_pbuf_floats(&c->w));
+    if (pbuf == NULL) {
+        atomic_store(&c->failed, 1);
+        return;
+    }
+    c->rows(&c->act, &c->w, begin, end, c->out, c->N, pbuf);
+}
+
+/* Fills c->w from the compressed constant; 0 when this path has no kernel for it. */
+static int dq_weight(const cpu_linear_job *job, cpu_dq_w *w)
+{
+    const grt_compression_info *c = job->w->comp;
+    uint32_t st = c->storage_type;
+    uint32_t zt = c->zero_point_type == GRT_UNDEFINED ? st : c->zero_point_type;
+    size_t G = (size_t)c->group_size;
+    if (G % CPU_DQ_BLOCK != 0 || job->K % G != 0)
+        return 0;
+    w->data = job->w->data;
+    w->K = job->K;
+    w->G = G;
+    w->ngw = job->K / G;
+    w->scales = c->scales;
+    w->scales_f16 = c->scale_type == GRT_F16;
+    w->zps = NULL;
+    w->zp_type = zt;
+    w->bits = st == GRT_I8 || st == GRT_U8 ? 8 : 4;
+    w->xor_mask = st == GRT_U8 ? 0x80 : st == GRT_I4 ? 0x88 : 0;
+    w->has_zp = st != GRT_I8;
+    if (c->kind == GRT_COMPRESSION_SYM)
+        return st == GRT_I8 || st == GRT_I4;
+    if (c->kind != GRT_COMPRESSION_ASYM || (st != GRT_U8 && st != GRT_U4))
+        return 0;
+    if (zt != st && zt != GRT_F16 && zt != GRT_F32)
+        return 0;
+    w->zps = c->zero_points;
+    return 1;
+}
+
+static size_t align64(size_t n)
+{
+    return (n + 63) & ~(size_t)63;
+}
 
 int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
 {
-    (void)job;
-    (void)st;
-    return 0;
+    const cpu_kernel_ctx *ctx = job->ctx;
+    dq_call c = {0};
+    size_t M = job->M, N = job->N, K = job->K;
+    size_t ga = ctx->dq_group_size > 0 ? (size_t)ctx->dq_group_size : 0;
+    if (M == 0 || N == 0 || K == 0 || ga == 0 || ga % CPU_DQ_BLOCK != 0 || K % ga != 0 ||
+        !dq_weight(job, &c.w))
+        return 0;
+    c.act.M = M;
+    c.act.K = K;
+    c.act.nb = K / CPU_DQ_BLOCK;
+    c.act.ngw = c.w.ngw;
+    c.act.perm4 = c.w.bits == 4;
+    c.act.ga = ga;
+    size_t qb = align64(M * K), sab = align64(sizeof(float) * M * c.act.nb);
+    size_t zsb = c.w.has_zp ? sizeof(float) * M * c.w.ngw : 0;
+    unsigned char *buf = cpu_scratch(0, qb + sab + zsb);
+    if (buf == NULL) {
+        *st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY,
+                               "out of memory quantizing activations (%zu x %zu)", M, K);
+        return 1;
+    }
+    c.act.q = (int8_t *)buf;
+    c.act.sa = (float *)(buf + qb);
+    c.act.zs = c.w.has_zp ? (float *)(buf + qb + sab) : NULL;
+    c.a = job->a;
+    c.ga = ga;
+    c.out = job->out;
+    c.N = N;
+    c.rows = cpu_dq_rows_scalar;
+    c.quant = cpu_dq_quant_group_scalar;
+    c.perm = cpu_dq_perm_block_scalar;
+#ifdef GENRT_CPU_X86
+    if (cpu_isa_active() >= CPU_ISA_AVX2) {
+        c.rows = M >= 4 ? cpu_dq_gemm_avx2 : cpu_dq_rows_avx2; /* prefill GEMM / decode rows */
+        c.quant = cpu_dq_quant_group_avx2;
+        c.perm = cpu_dq_perm_block_avx2;
+    }
+#endif
+    atomic_init(&c.failed, 0);
+    cpu_parallel_for(ctx->pool, M, 4, quant_range, &c);
+    cpu_parallel_for(ctx->pool, N, CPU_DQ_NB, rows_range, &c);
+    *st = atomic_load(&c.failed)
+              ? cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory (kernel scratch)")
+              : GRT_OK;
+    return 1;
 }

@@ -10,15 +10,17 @@
  *
  * Work: tokens are grouped by expert; per expert, the gate/up projection runs in parallel over
  * blocks of I rows and the down projection over blocks of H rows (disjoint output columns, so no
- * locking). Scratch: x and the f32 accumulator [T, H], logits [T, E], the routed lists and an
- * [n_e, I] activation buffer (one expert at a time), plus RB-row panels per worker range.
- * Reentrant.
+ * locking). Scratch (threads/scratch.h, nothing allocated per call once grown): slot 0 of the
+ * calling thread holds x and the f32 accumulator [T, H], logits [T, E], the routed lists and an
+ * [T, I] activation buffer (one expert at a time); slot 1 of each thread the RB-row panels of a
+ * worker range. Reentrant.
  */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../threads/scratch.h"
 #include "../kutil.h"
 #include "../ops.h"
 #include "../qweight.h"
@@ -41,7 +43,7 @@ typedef struct moe_job {
 static void moe_up_range(void *arg, size_t begin, size_t end)
 {
     moe_job *j = arg;
-    float *g = malloc(sizeof(float) * 2 * MOE_RB * j->H);
+    float *g = cpu_scratch(1, sizeof(float) * 2 * MOE_RB * j->H);
     if (g == NULL) {
         atomic_store(&j->failed, 1);
         return;
@@ -62,14 +64,13 @@ static void moe_up_range(void *arg, size_t begin, size_t end)
             }
         }
     }
-    free(g);
 }
 
 /* Down projection for rows [b*RB, ...) of H, accumulated into acc with the routing weight. */
 static void moe_down_range(void *arg, size_t begin, size_t end)
 {
     moe_job *j = arg;
-    float *d = malloc(sizeof(float) * MOE_RB * j->I);
+    float *d = cpu_scratch(1, sizeof(float) * MOE_RB * j->I);
     if (d == NULL) {
         atomic_store(&j->failed, 1);
         return;
@@ -85,7 +86,14 @@ static void moe_down_range(void *arg, size_t begin, size_t end)
                 o[r] += j->wt[t] * cpu_dot(ar, d + r * j->I, j->I);
         }
     }
-    free(d);
+}
+
+/* Takes `bytes` (rounded up to 64) from the scratch block at *cur. */
+static void *carve(unsigned char **cur, size_t bytes)
+{
+    void *p = *cur;
+    *cur += (bytes + 63) & ~(size_t)63;
+    return p;
 }
 
 static int dims_are(const grt_shape *s, uint32_t rank, size_t a, size_t b, size_t c)
@@ -135,18 +143,24 @@ grt_status cpu_k_moe(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n
         return GRT_OK;
 
     size_t K = (size_t)top_k, TK = T * K;
-    float *xf = malloc(sizeof(float) * T * H);
-    float *acc = calloc(T * H, sizeof(float));
-    float *logits = malloc(sizeof(float) * (T * E + H));
-    uint32_t *sel = malloc(sizeof(uint32_t) * TK), *tok = malloc(sizeof(uint32_t) * TK);
-    float *selw = malloc(sizeof(float) * TK), *wt = malloc(sizeof(float) * TK);
-    size_t *start = calloc(E + 1, sizeof(size_t));
-    float *act = malloc(sizeof(float) * (T * I + 1));
-    moe_job *j = calloc(1, sizeof *j);
-    if (!xf || !acc || !logits || !sel || !tok || !selw || !wt || !start || !act || !j) {
-        st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory (T=%zu, H=%zu)", T, H);
-        goto fail;
-    }
+    /* one block: xf, acc [T*H] f32; logits [T*E + H]; sel, tok [TK] u32; selw, wt [TK] f32;
+     * start [E + 1]; act [T*I + 1] (each part rounded up to 64 bytes) */
+    size_t fb = sizeof(float), need = 2 * (T * H * fb + 64) + (T * E + H) * fb + 64 +
+                                      2 * (TK * sizeof(uint32_t) + 64) + 2 * (TK * fb + 64) +
+                                      (E + 1) * sizeof(size_t) + 64 + (T * I + 1) * fb + 64;
+    unsigned char *cur = cpu_scratch(0, need);
+    if (!cur)
+        return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory (T=%zu, H=%zu)", T, H);
+    float *xf = carve(&cur, T * H * fb), *acc = carve(&cur, T * H * fb);
+    float *logits = carve(&cur, (T * E + H) * fb);
+    uint32_t *sel = carve(&cur, TK * sizeof(uint32_t)), *tok = carve(&cur, TK * sizeof(uint32_t));
+    float *selw = carve(&cur, TK * fb), *wt = carve(&cur, TK * fb);
+    size_t *start = carve(&cur, (E + 1) * sizeof(size_t));
+    float *act = carve(&cur, (T * I + 1) * fb);
+    moe_job job, *j = &job;
+    memset(j, 0, sizeof(*j));
+    memset(acc, 0, T * H * fb);
+    memset(start, 0, (E + 1) * sizeof(size_t));
     cpu_load_row(x->type, x->data, 0, T * H, xf);
 
     /* Router: logits[t][e], one decoded router row at a time. */
@@ -215,21 +229,9 @@ grt_status cpu_k_moe(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n
         cpu_parallel_for(ctx->pool, (I + MOE_RB - 1) / MOE_RB, 1, moe_up_range, j);
         cpu_parallel_for(ctx->pool, (H + MOE_RB - 1) / MOE_RB, 1, moe_down_range, j);
         if (atomic_load(&j->failed)) {
-            st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for MoE scratch");
-            goto fail;
+            return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for MoE scratch");
         }
     }
     cpu_store_row(out->type, out->data, 0, T * H, acc);
-fail:
-    free(xf);
-    free(acc);
-    free(logits);
-    free(sel);
-    free(tok);
-    free(selw);
-    free(wt);
-    free(start);
-    free(act);
-    free(j);
     return st;
 }

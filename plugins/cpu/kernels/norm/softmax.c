@@ -1,13 +1,16 @@
 /*
  * kernels/norm/softmax.c - Softmax along `axis` (default -1): exp(x - max) / sum.
  *
- * f32/f16/bf16, computed in f32 (sum in double). Each line along the axis is gathered into an
- * f32 buffer (malloc'ed per worker range), so any axis works; lines run in parallel. Reentrant.
+ * f32/f16/bf16, computed in f32 (sum in double) by cpu_softmax_row_f32 (AVX2 or portable,
+ * kernels/elementwise/ew_rows.h). Each line along the axis is gathered into an f32 buffer
+ * (per-thread scratch), so any axis works; lines run in parallel. Reentrant.
  */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "../../threads/scratch.h"
+#include "../elementwise/ew_rows.h"
 #include "../kutil.h"
 #include "../ops.h"
 
@@ -22,7 +25,7 @@ typedef struct sm_job {
 static void sm_range(void *arg, size_t begin, size_t end)
 {
     sm_job *j = arg;
-    float *buf = malloc(sizeof(float) * j->D);
+    float *buf = cpu_scratch(0, sizeof(float) * j->D);
     if (buf == NULL) {
         atomic_store(&j->failed, 1);
         return;
@@ -35,24 +38,13 @@ static void sm_range(void *arg, size_t begin, size_t end)
         else
             for (size_t d = 0; d < j->D; d++)
                 buf[d] = cpu_ld(j->t, j->x, base + d * j->inner);
-        float mx = -INFINITY;
-        for (size_t d = 0; d < j->D; d++)
-            mx = buf[d] > mx ? buf[d] : mx;
-        double sum = 0;
-        for (size_t d = 0; d < j->D; d++) {
-            buf[d] = expf(buf[d] - mx);
-            sum += buf[d];
-        }
-        float inv = (float)(1.0 / sum);
-        for (size_t d = 0; d < j->D; d++)
-            buf[d] *= inv;
+        cpu_softmax_row_f32(buf, buf, j->D);
         if (j->inner == 1)
             cpu_store_row(j->t, j->y, base, j->D, buf);
         else
             for (size_t d = 0; d < j->D; d++)
                 cpu_st(j->t, j->y, base + d * j->inner, buf[d]);
     }
-    free(buf);
 }
 
 grt_status cpu_k_softmax(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
@@ -67,9 +59,7 @@ grt_status cpu_k_softmax(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32
         return st;
     if ((st = cpu_check_out_like(ctx, out, in[0].type, s)) != GRT_OK)
         return st;
-    sm_job *j = malloc(sizeof *j);
-    if (j == NULL)
-        return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory");
+    sm_job job, *j = &job; /* on the stack: nothing allocated per call */
     j->t = in[0].type;
     j->x = in[0].data;
     j->y = out->data;
@@ -83,6 +73,5 @@ grt_status cpu_k_softmax(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32
     }
     if (atomic_load(&j->failed))
         st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for softmax scratch");
-    free(j);
     return st;
 }

@@ -5,14 +5,15 @@
  * ties go to the lower index; sort 1 orders the k results by value (best first), sort 0 by
  * index. NaN counts as larger than every number. Integers compare exactly as int64 (never
  * through float); the values output copies the selected input elements bit for bit. Each line
- * is sorted in O(dim log dim) with (key, index) pairs malloc'ed per worker range; lines run in
- * parallel. Reentrant.
+ * is sorted in O(dim log dim) with (key, index) pairs in per-thread scratch (threads/scratch.h,
+ * slot 0: nothing is allocated per call once it has grown); lines run in parallel. Reentrant.
  */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../threads/scratch.h"
 #include "../kutil.h"
 #include "../ops.h"
 
@@ -81,7 +82,7 @@ static int cmp_idx(const void *pa, const void *pb)
 static void tk_range(void *arg, size_t begin, size_t end)
 {
     tk_job *j = arg;
-    tk_pair *p = malloc(sizeof(tk_pair) * j->D);
+    tk_pair *p = cpu_scratch(0, sizeof(tk_pair) * j->D);
     if (p == NULL) {
         atomic_store(&j->failed, 1);
         return;
@@ -115,7 +116,6 @@ static void tk_range(void *arg, size_t begin, size_t end)
             ((int64_t *)j->idx->data)[off] = p[r].i;
         }
     }
-    free(p);
 }
 
 grt_status cpu_k_topk(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,
@@ -149,9 +149,7 @@ grt_status cpu_k_topk(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
     if ((st = cpu_check_out_shape(ctx, &out[0], &os)) != GRT_OK ||
         (st = cpu_check_out_shape(ctx, &out[1], &os)) != GRT_OK)
         return st;
-    tk_job *j = malloc(sizeof *j);
-    if (j == NULL)
-        return cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory");
+    tk_job job, *j = &job;
     j->x = &in[0];
     j->vals = &out[0];
     j->idx = &out[1];
@@ -166,6 +164,5 @@ grt_status cpu_k_topk(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
         cpu_parallel_for(ctx->pool, lines, 4, tk_range, j);
     if (atomic_load(&j->failed))
         st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory for TopK scratch");
-    free(j);
     return st;
 }

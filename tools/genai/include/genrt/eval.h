@@ -1,7 +1,7 @@
 /*
  * genrt/eval.h - accuracy evaluation of LLMs in libgenrt_genai: sliding-window perplexity and the
  * KL-divergence statistics between a (compressed) model and its base, as llama.cpp's `perplexity`
- * tool reports them. Uses the LLM interface of docs/GENERATION.md (inputs "input_ids" and
+ * tool reports them, and the similarity of the two models' greedy answers to a prompt list. Uses the LLM interface of docs/GENERATION.md (inputs "input_ids" and
  * "position_ids" i64 [1, S], output "logits" f32 [1, S, V]); every window or sequence is run as a
  * fresh sequence (state reset, positions 0..S-1) in one infer.
  *
@@ -65,6 +65,52 @@ GRT_EXPORT grt_status grt_eval_sample_sequences(grt_compiled_model *cm, int32_t 
                                                 size_t n_seqs, size_t seq_len, uint64_t seed,
                                                 grt_eval_progress_fn progress, void *user,
                                                 int32_t **ids);
+
+/* --- similarity of generated answers (the role WhoWhatBench plays for NNCF) ------------------ */
+
+typedef struct grt_similarity_prompt {
+    int32_t *base_ids;  /* BASE's greedy answer [n_base] (owned by the result) */
+    size_t n_base;
+    int32_t *model_ids; /* MODEL's greedy answer [n_model] (owned by the result) */
+    size_t n_model;
+    int exact;           /* 1: both answers are the same token sequence */
+    size_t prefix;       /* length of their common prefix, in tokens */
+    double token_f1;     /* F1 of the token multisets (bag of ids); 1 when both are empty */
+    double rouge_l;      /* ROUGE-L F1: LCS / n_model and LCS / n_base combined; 1 when both empty */
+    double lp_model;     /* mean ln p_model(base answer token | prompt + base answer so far) */
+    double lp_base;      /* the same under BASE (its own answer; <= 0) */
+} grt_similarity_prompt;
+
+typedef struct grt_similarity_result {
+    size_t n_prompts;
+    grt_similarity_prompt *prompts; /* [n_prompts], owned; free with grt_similarity_result_clear */
+    double exact_rate;   /* share of prompts with exact = 1 */
+    double prefix_mean;  /* mean common-prefix length (tokens) */
+    double prefix_share; /* mean of prefix / max(n_base, n_model) (1 when both empty) */
+    double token_f1;     /* mean over prompts */
+    double rouge_l;      /* mean over prompts */
+    double lp_model;     /* mean over all base-answer tokens of ln p_model */
+    double lp_base;      /* mean over all base-answer tokens of ln p_base */
+    double similarity;   /* exp(lp_model - lp_base): geometric mean of p_model / p_base over the base
+                            answer's tokens (1 = the model is as sure of BASE's answer as BASE) */
+    size_t n_answer_tokens; /* base-answer tokens scored */
+} grt_similarity_result;
+
+/* Generates a greedy answer of at most max_new_tokens to each prompt prompts[i][prompt_lens[i]]
+ * with `model` and `base` (stopping early at stop_token when >= 0, which is not part of the
+ * answer), then compares the answers (see the fields above); the log-probabilities come from one
+ * teacher-forced infer of prompt + base answer per model. *out is zeroed first and filled on
+ * GRT_OK; free it with grt_similarity_result_clear. Both models need the same vocabulary.
+ * Errors: INVALID_ARGUMENT (NULL, n_prompts 0, empty prompt, max_new_tokens 0, vocabulary
+ * mismatch, token out of range), OUT_OF_MEMORY, and those of generation / the infer requests. */
+GRT_EXPORT grt_status grt_eval_similarity(grt_compiled_model *model, grt_compiled_model *base,
+                                          const int32_t *const *prompts, const size_t *prompt_lens,
+                                          size_t n_prompts, size_t max_new_tokens,
+                                          int32_t stop_token, grt_eval_progress_fn progress,
+                                          void *user, grt_similarity_result *out);
+
+/* Frees what the result owns and zeroes it. NULL is a no-op. */
+GRT_EXPORT void grt_similarity_result_clear(grt_similarity_result *r);
 
 #ifdef __cplusplus
 }

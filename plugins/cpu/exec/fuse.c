@@ -1,0 +1,194 @@
+/*
+ * exec/fuse.c - the CPU plan's fusion pass (see fuse.h). Compile time only; allocates a use-count
+ * table and the new input table, nothing per infer.
+ */
+#include "fuse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernels/fused/fused.h"
+#include "../kernels/kutil.h"
+
+int cpu_fuse_enabled(void)
+{
+    const char *e = getenv("GENRT_CPU_FUSION");
+    return !(e && (strcmp(e, "0") == 0 || strcmp(e, "off") == 0 || strcmp(e, "no") == 0 ||
+                   strcmp(e, "false") == 0));
+}
+
+typedef struct fuse_ctx {
+    cpu_plan *p;
+    uint32_t *uses;      /* [n_values] consumer inputs (any node, Result and Assign included) */
+    uint32_t *first_use; /* [n_values] first consuming node, CPU_NO_USE if none */
+} fuse_ctx;
+
+static uint32_t in_val(const cpu_plan *p, uint32_t node, uint32_t k)
+{
+    return p->in_vals[p->nodes[node].in_first + k];
+}
+
+/* Static dims of a and b agree (dynamic dims are checked by the fused kernel per infer). */
+static int same_pshape(const grt_shape *a, const grt_shape *b)
+{
+    if (a->rank != b->rank)
+        return 0;
+    for (uint32_t i = 0; i < a->rank; i++)
+        if (a->dims[i] != b->dims[i] && a->dims[i] >= 0 && b->dims[i] >= 0)
+            return 0;
+    return 1;
+}
+
+/* Value v is an arena value computed by a single-output node running `fn`. */
+static int produced_by(const cpu_plan *p, uint32_t v, cpu_kernel_fn fn)
+{
+    const cpu_value_info *vi = &p->values[v];
+    const cpu_node_plan *np = &p->nodes[vi->producer];
+    return vi->kind == CPU_VAL_ARENA && np->fn == fn && np->n_out == 1 && np->var < 0;
+}
+
+/* Node `node`, whose single output has no consumer left, becomes a no-op: the request skips
+ * Constant nodes, liveness sees no inputs and no arena value (its output is an empty constant). */
+static void remove_node(cpu_plan *p, uint32_t node)
+{
+    cpu_node_plan *np = &p->nodes[node];
+    np->op = GRT_OP_CONSTANT;
+    np->fn = NULL;
+    np->n_in = 0;
+    p->values[np->out_first].kind = CPU_VAL_CONST;
+    memset(&p->consts[np->out_first], 0, sizeof(p->consts[0]));
+}
+
+/* Mul(SiLU(g), u) at Mul node m: returns 1 and rewrites the Mul's inputs to {g, u}. */
+static int try_swiglu(fuse_ctx *f, uint32_t m)
+{
+    cpu_plan *p = f->p;
+    cpu_node_plan *mn = &p->nodes[m];
+    if (mn->fn != cpu_k_mul || mn->n_in != 2 || mn->n_out != 1)
+        return 0;
+    for (uint32_t k = 0; k < 2; k++) {
+        uint32_t s = in_val(p, m, k), u = in_val(p, m, 1 - k);
+        if (s == u || !produced_by(p, s, cpu_k_silu) || f->uses[s] != 1)
+            continue;
+        uint32_t sn = p->values[s].producer;
+        uint32_t g = in_val(p, sn, 0);
+        const cpu_value_info *gv = &p->values[g], *uv = &p->values[u];
+        grt_element_type t = p->values[s].type;
+        if (p->nodes[sn].n_in != 1 || !cpu_is_float(t) || gv->type != t || uv->type != t ||
+            p->values[mn->out_first].type != t || !same_pshape(&gv->pshape, &uv->pshape) ||
+            !same_pshape(&gv->pshape, &p->values[mn->out_first].pshape))
+            continue;
+        p->in_vals[mn->in_first] = g;
+        p->in_vals[mn->in_first + 1] = u;
+        mn->fn = cpu_k_fused_swiglu;
+        remove_node(p, sn);
+        f->uses[s] = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* RMSNorm(Add(x, r), gamma) at RMSNorm node n: the new inputs {x, gamma, r, sum} into ins[4]. */
+static int match_add_rmsnorm(const fuse_ctx *f, uint32_t n, uint32_t ins[4])
+{
+    const cpu_plan *p = f->p;
+    const cpu_node_plan *nn = &p->nodes[n];
+    if (nn->fn != cpu_k_rmsnorm || nn->n_in != 2 || nn->n_out != 1)
+        return 0;
+    uint32_t a = in_val(p, n, 0), gamma = in_val(p, n, 1);
+    if (a == gamma || !produced_by(p, a, cpu_k_add) || f->first_use[a] != n)
+        return 0;
+    uint32_t an = p->values[a].producer;
+    if (p->nodes[an].n_in != 2)
+        return 0;
+    uint32_t x = in_val(p, an, 0), r = in_val(p, an, 1);
+    const cpu_value_info *av = &p->values[a], *xv = &p->values[x], *rv = &p->values[r];
+    grt_element_type t = av->type;
+    if (!cpu_is_float(t) || xv->type != t || rv->type != t || p->values[nn->out_first].type != t ||
+        xv->kind == CPU_VAL_STATE || rv->kind == CPU_VAL_STATE ||
+        !same_pshape(&xv->pshape, &av->pshape) || !same_pshape(&rv->pshape, &av->pshape))
+        return 0;
+    ins[0] = x, ins[1] = gamma, ins[2] = r, ins[3] = a;
+    return 1;
+}
+
+static grt_status count_uses(fuse_ctx *f)
+{
+    cpu_plan *p = f->p;
+    f->uses = calloc(p->n_values ? p->n_values : 1, sizeof(*f->uses));
+    f->first_use = malloc((p->n_values ? p->n_values : 1) * sizeof(*f->first_use));
+    if (!f->uses || !f->first_use)
+        return cpu_host_error(p->host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory fusing ops");
+    for (uint32_t v = 0; v < p->n_values; v++)
+        f->first_use[v] = CPU_NO_USE;
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        for (uint32_t k = 0; k < p->nodes[i].n_in; k++) {
+            uint32_t v = in_val(p, i, k);
+            f->uses[v]++;
+            if (f->first_use[v] == CPU_NO_USE)
+                f->first_use[v] = i;
+        }
+    return GRT_OK;
+}
+
+grt_status cpu_fuse_plan(cpu_plan *p)
+{
+    fuse_ctx f = {p, NULL, NULL};
+    uint32_t *nv = NULL, *ins = NULL;
+    uint8_t *hit = NULL;
+    grt_status st = count_uses(&f);
+    if (st != GRT_OK)
+        goto done;
+    /* Add+RMSNorm needs 4 inputs instead of 2: collect the matches, then rebuild in_vals. */
+    ins = calloc(p->n_nodes ? p->n_nodes : 1, 4 * sizeof(*ins));
+    hit = calloc(p->n_nodes ? p->n_nodes : 1, 1);
+    if (!ins || !hit) {
+        st = cpu_host_error(p->host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory fusing ops");
+        goto done;
+    }
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        hit[i] = (uint8_t)match_add_rmsnorm(&f, i, &ins[4 * (size_t)i]);
+        total += hit[i] ? 4 : p->nodes[i].n_in;
+    }
+    nv = malloc((total ? total : 1) * sizeof(*nv));
+    if (!nv) {
+        st = cpu_host_error(p->host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory fusing ops");
+        goto done;
+    }
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        cpu_node_plan *np = &p->nodes[i];
+        if (hit[i]) {
+            memcpy(&nv[off], &ins[4 * (size_t)i], 4 * sizeof(*nv));
+            p->nodes[p->values[ins[4 * (size_t)i + 3]].producer].fn = cpu_k_fused_skip;
+            np->fn = cpu_k_fused_add_rmsnorm;
+            np->n_in = 4;
+            if (p->max_in < 4)
+                p->max_in = 4;
+        } else {
+            memcpy(&nv[off], &p->in_vals[np->in_first], np->n_in * sizeof(*nv));
+        }
+        np->in_first = off;
+        off += np->n_in;
+    }
+    free(p->in_vals);
+    p->in_vals = nv;
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        try_swiglu(&f, i);
+done:
+    free(f.uses);
+    free(f.first_use);
+    free(ins);
+    free(hit);
+    return st;
+}
+
+void cpu_fuse_count(const cpu_plan *p, cpu_fuse_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        out->swiglu += p->nodes[i].fn == cpu_k_fused_swiglu;
+        out->add_rmsnorm += p->nodes[i].fn == cpu_k_fused_add_rmsnorm;
+    }
+}

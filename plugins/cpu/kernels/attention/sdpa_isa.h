@@ -1,0 +1,29 @@
+/*
+ * kernels/attention/sdpa_isa.h - the inner loops of ScaledDotProductAttention (sdpa.c), one table
+ * per instruction set: portable C (sdpa_scalar.c) and AVX2 + FMA (arch/avx2/sdpa_avx2.c).
+ * sdpa.c takes the best table not above cpu_isa_active().
+ *
+ * All pointers are f32 rows, dense; n >= 1 except where noted. Threading: pure functions.
+ */
+#ifndef GENRT_CPU_SDPA_ISA_H
+#define GENRT_CPU_SDPA_ISA_H
+
+#include <stddef.h>
+
+typedef struct cpu_sdpa_ops {
+    /* out[c] = dot(q, k + c * D) for c < n (k: n rows of D). */
+    void (*scores)(const float *q, const float *k, size_t n, size_t D, float *out);
+    /* sc[c] = exp(sc[c] - m) for c < n (m finite, sc[c] <= m or -inf); returns the sum. */
+    float (*exp_sum)(float *sc, size_t n, float m);
+    /* a[d] *= alpha for d < n. */
+    void (*scale)(float *a, size_t n, float alpha);
+    /* acc[d] += sum_c p[c] * v[c * Dv + d] for d < Dv (v: n rows of Dv). */
+    void (*accum)(float *acc, const float *p, const float *v, size_t n, size_t Dv);
+} cpu_sdpa_ops;
+
+extern const cpu_sdpa_ops cpu_sdpa_ops_scalar;
+#if defined(GENRT_CPU_X86)
+extern const cpu_sdpa_ops cpu_sdpa_ops_avx2;
+#endif
+
+#endif

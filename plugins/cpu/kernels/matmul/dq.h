@@ -1,0 +1,97 @@
+/*
+ * kernels/matmul/dq.h - shared pieces of the dynamic-quantization linear path (linear_dq.c):
+ * out[M, N] = A[M, K] x W[N, K]^T with W a compressed int8/int4 constant and A quantized to int8
+ * per group of DYNAMIC_QUANTIZATION_GROUP_SIZE along K.
+ *
+ * Work unit: a block of 32 consecutive k (CPU_DQ_BLOCK). Every activation group and weight group
+ * is a whole number of blocks, so each block has one activation scale sa and one weight scale sw
+ * (and zero point zp). Per block the kernels form the exact int32 dot of the stored values, then
+ *   out[m, n] = sum_g sw[n,g] * (sum_{b in g} sa[m,b] * dot[m,n,b] - zp[n,g] * zs[m,g])
+ * with zs[m,g] = sum_{b in g} sa[m,b] * sum(qa[m, block b]) (weight group g), so zero points cost
+ * one multiply-add per weight group. Stored weight values are first mapped so that 8-bit values are
+ * s8 (U8: v ^ 0x80, zp - 128) and 4-bit values are u4 (I4: v ^ 8, zp = 8): one xor per byte.
+ *
+ * Activation layout: int8 rows [M][K]; for 4-bit weights each 32-block is stored permuted, its 16
+ * even elements first, then its 16 odd ones, matching the low / high nibbles of the 16 weight bytes.
+ *
+ * Threading: cpu_dq_act is built once per call and then only read; the row kernels write disjoint
+ * output columns [n0, n1) and are reentrant. Nothing here allocates; callers pass scratch.
+ */
+#ifndef GENRT_CPU_MATMUL_DQ_H
+#define GENRT_CPU_MATMUL_DQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CPU_DQ_BLOCK 32
+
+/* Activations quantized for one call (storage owned by the caller's scratch). */
+typedef struct cpu_dq_act {
+    size_t M, K, nb;  /* nb = K / CPU_DQ_BLOCK */
+    size_t ngw;       /* weight groups per row (zs columns) */
+    size_t ga;        /* activation group (DYNAMIC_QUANTIZATION_GROUP_SIZE); 0 = unknown */
+    int perm4;        /* blocks stored even-then-odd (4-bit weights) */
+    int8_t *q;        /* [M][K] values in [-127, 127] */
+    float *sa;        /* [M][nb] scale of each block's activation group */
+    float *zs;        /* [M][ngw] (see above); filled only when the weight has zero points */
+} cpu_dq_act;
+
+/* A compressed weight [N, K] seen by the kernels. */
+typedef struct cpu_dq_w {
+    const uint8_t *data; /* 8-bit: N*K bytes; 4-bit: N*K/2 bytes, low nibble = even element */
+    int bits;            /* 8 or 4 */
+    uint8_t xor_mask;    /* applied to every stored byte: 0x80 (U8), 0x88 (I4) or 0 */
+    int has_zp;          /* zero-point correction needed (U8, U4, I4) */
+    size_t K, G, ngw;    /* G = weight group (multiple of 32), ngw = K / G */
+    const void *scales;  /* [N][ngw] f16 or f32 */
+    int scales_f16;
+    const void *zps;     /* [N][ngw] u8, u4 (packed), f16 or f32; NULL when not stored */
+    uint32_t zp_type;    /* grt_element_type of zps */
+} cpu_dq_w;
+
+/* Row kernel: out[m * ldo + n] for m in [0, a->M), n in [n0, n1). `pbuf` holds at least
+ * cpu_dq_pbuf_floats(w) floats (the caller's per-thread scratch). */
+typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1,
+                               float *out, size_t ldo, float *pbuf);
+
+/* Rows of W whose group parameters a kernel expands at once. */
+#define CPU_DQ_NB 32
+
+static inline size_t cpu_dq_pbuf_floats(const cpu_dq_w *w)
+{
+    return 2 * CPU_DQ_NB * w->ngw;
+}
+
+/* sw[g], zp[g] (g < ngw) of weight row n, zp already mapped as described above (0 when the
+ * weight has no zero-point correction). */
+void cpu_dq_row_params(const cpu_dq_w *w, size_t n, float *sw, float *zp);
+
+/* One activation group: q[0..n) and *scale (n a multiple of 32), as described below. */
+typedef void (*cpu_dq_group_fn)(const float *x, size_t n, int8_t *q, float *scale);
+/* Reorders one 32-byte block in place: even elements first, then odd ones. */
+typedef void (*cpu_dq_perm_fn)(int8_t *block);
+
+/* Quantizes rows [m0, m1) of A [M, K] (row stride K) into act with activation group ga (a multiple
+ * of 32 dividing K): scale = max|x| / 127, q = round-to-nearest-even(x * (127 / max|x|)); an
+ * all-zero group gets scale 0 and q = 0. Fills q and sa, and zs when zs != NULL (weight group gw).
+ * quant / perm: the ISA's group quantizer and block permutation (cpu_dq_quant_group_scalar, ...). */
+void cpu_dq_quantize_rows(const cpu_dq_act *act, const float *a, size_t m0, size_t m1, size_t ga,
+                          size_t gw, cpu_dq_group_fn quant, cpu_dq_perm_fn perm);
+void cpu_dq_quant_group_scalar(const float *x, size_t n, int8_t *q, float *scale);
+void cpu_dq_perm_block_scalar(int8_t *block);
+
+/* Scalar kernel (portable C, the reference). */
+void cpu_dq_rows_scalar(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                        size_t ldo, float *pbuf);
+#ifdef GENRT_CPU_X86
+/* AVX2 kernel (arch/avx2/dq_avx2.c): only when cpu_isa_active() >= CPU_ISA_AVX2. */
+void cpu_dq_rows_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                      size_t ldo, float *pbuf);
+/* AVX2 prefill GEMM (arch/avx2/dq_gemm_avx2.c), same contract, meant for a->M >= 4. */
+void cpu_dq_gemm_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                      size_t ldo, float *pbuf);
+void cpu_dq_quant_group_avx2(const float *x, size_t n, int8_t *q, float *scale);
+void cpu_dq_perm_block_avx2(int8_t *block);
+#endif
+
+#endif

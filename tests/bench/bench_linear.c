@@ -1,0 +1,203 @@
+/*
+ * tests/bench/bench_linear.c - times the CPU plugin's MatMul kernel on the linear layers of
+ * TinyLlama-1.1B (K = 2048: N = 2048, 5632, 256; K = 5632: N = 2048) for f32/f16/bf16 and
+ * compressed int8/int4 weights, M = 1 (decode: GB/s of weight bytes) and M = 512 (prefill: GOPs,
+ * 2 ops per multiply-add), with the process CPU time per call (all threads) for loaded machines.
+ * Built with the tests, never run by ctest.
+ *
+ * Usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] [--m M[,M..]]
+ *                     [--w FMT[,FMT..]] [--time SECONDS] [--peak]
+ *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
+ *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points); default: all.
+ *   --dq: DYNAMIC_QUANTIZATION_GROUP_SIZE for compressed weights (default 32; 0 = f32 activations).
+ *   --peak: also measure the AVX2 int8 peak (vpmaddubsw + vpmaddwd + vpaddd) on every thread.
+ * Prints one line per (format, shape, M). Timings on a shared machine are noisy: compare ratios
+ * from one run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arch/isa.h"
+#include "harness.h"
+#include "peak.h"
+
+static double clock_s(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+typedef struct wfmt {
+    const char *name;
+    grt_element_type type;    /* float type, or GRT_UNDEFINED for compressed */
+    grt_element_type storage; /* compressed */
+    int64_t G;                /* 0 = per channel */
+} wfmt;
+
+static const wfmt fmts[] = {
+    {"f32", GRT_F32, GRT_UNDEFINED, 0},        {"f16", GRT_F16, GRT_UNDEFINED, 0},
+    {"bf16", GRT_BF16, GRT_UNDEFINED, 0},      {"int8", GRT_UNDEFINED, GRT_I8, 0},
+    {"int8a", GRT_UNDEFINED, GRT_U8, 0},       {"int4-g32", GRT_UNDEFINED, GRT_I4, 32},
+    {"int4-g128", GRT_UNDEFINED, GRT_I4, 128}, {"int4a-g128", GRT_UNDEFINED, GRT_U4, 128},
+};
+
+static int listed(const char *list, const char *name)
+{
+    if (list == NULL)
+        return 1;
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+            return 1;
+    return 0;
+}
+
+typedef struct peak_arg {
+    uint64_t iters;
+} peak_arg;
+
+static void peak_range(void *arg, size_t begin, size_t end)
+{
+    peak_arg *p = arg;
+    for (size_t i = begin; i < end; i++)
+        bench_peak_avx2_ops(p->iters);
+}
+
+static void run_peak(int threads)
+{
+#ifdef GENRT_CPU_X86
+    if (cpu_isa_supported() < CPU_ISA_AVX2) {
+        printf("peak: skipped (no AVX2)\n");
+        return;
+    }
+    peak_arg p = {200u * 1000u * 1000u / 6};
+    double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    bench_peak_avx2_ops(p.iters);
+    double t1 = now(), c1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    double ops1 = (double)p.iters * 6 * 64 / (t1 - t0);
+    printf("peak avx2 int8, 1 thread per CPU second: %.1f GOPs\n",
+           (double)p.iters * 6 * 64 / (c1 - c0) * 1e-9);
+    t0 = now();
+    cpu_parallel_for(th_pool, (size_t)threads, 1, peak_range, &p);
+    t1 = now();
+    double opsn = (double)threads * (double)p.iters * 6 * 64 / (t1 - t0);
+    printf("peak avx2 int8 (maddubs+madd+add): 1 thread %.1f GOPs, %d threads %.1f GOPs\n",
+           ops1 * 1e-9, threads, opsn * 1e-9);
+#else
+    (void)threads;
+    printf("peak: skipped (not x86-64)\n");
+#endif
+}
+
+/* Times one MatMul; returns wall seconds per call and *cpu_s = process CPU seconds per call (all
+ * threads: on a loaded machine, CPU time / threads is the time the kernel would take alone). */
+static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, cpu_tensor *O, double min_s,
+                          double *cpu_s)
+{
+    th_attr_reset();
+    th_attr_int("transpose_b", 1);
+    grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){*A, *W}, 2, O, 1); /* warm-up */
+    if (st != GRT_OK) {
+        printf("matmul failed: %s\n", th_last_error());
+        return -1;
+    }
+    int reps = 0;
+    double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), t;
+    do {
+        th_run(GRT_OP_MATMUL, (cpu_tensor[]){*A, *W}, 2, O, 1);
+        reps++;
+        t = now() - t0;
+    } while (t < min_s);
+    *cpu_s = (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) / reps;
+    return t / reps;
+}
+
+static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
+{
+    int64_t wd[2] = {(int64_t)N, (int64_t)K}, ad[2] = {(int64_t)M, (int64_t)K},
+            od[2] = {(int64_t)M, (int64_t)N};
+    cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od), W;
+    th_fill(&A, -1, 1);
+    qw q = {0};
+    double wbytes;
+    if (f->type != GRT_UNDEFINED) {
+        W = th_tensor(f->type, 2, wd);
+        th_fill(&W, -0.1f, 0.1f);
+        wbytes = (double)W.bytes;
+    } else {
+        q = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
+        W = q.t;
+        W.comp = &q.ci;
+        wbytes = (double)(W.bytes + q.ci.scales_bytes + q.ci.zero_points_bytes);
+    }
+    double cpu = 0, s = time_matmul(&A, &W, &O, min_s, &cpu);
+    if (s > 0) {
+        double gbs = wbytes / s * 1e-9, gops = 2.0 * (double)M * (double)N * (double)K / s * 1e-9;
+        printf("%-11s K %5zu N %5zu M %4zu: %9.3f ms %7.2f GB/s %8.2f GOPs | cpu %9.3f ms\n",
+               f->name, K, N, M, s * 1e3, gbs, gops, cpu * 1e3);
+        fflush(stdout);
+    }
+    if (f->type != GRT_UNDEFINED)
+        th_free(&W);
+    else
+        th_free_qw(&q);
+    th_free(&A);
+    th_free(&O);
+}
+
+int main(int argc, char **argv)
+{
+    const char *isa = NULL, *wlist = NULL, *mlist = "1,512";
+    int threads = 2, peak = 0;
+    double min_s = 0.5;
+    th_dq_group_size = 32;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--peak") == 0) {
+            peak = 1;
+        } else if (v != NULL && strcmp(argv[i], "--isa") == 0) {
+            isa = argv[++i];
+        } else if (v != NULL && strcmp(argv[i], "--threads") == 0) {
+            threads = atoi(argv[++i]);
+        } else if (v != NULL && strcmp(argv[i], "--dq") == 0) {
+            th_dq_group_size = atoll(argv[++i]);
+        } else if (v != NULL && strcmp(argv[i], "--m") == 0) {
+            mlist = argv[++i];
+        } else if (v != NULL && strcmp(argv[i], "--w") == 0) {
+            wlist = argv[++i];
+        } else if (v != NULL && strcmp(argv[i], "--time") == 0) {
+            min_s = atof(argv[++i]);
+        } else {
+            fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] "
+                            "[--m M,..] [--w FMT,..] [--time S] [--peak]\n");
+            return 2;
+        }
+    }
+    if (isa != NULL)
+        cpu_isa_force(strcmp(isa, "scalar") == 0 ? CPU_ISA_SCALAR
+                      : strcmp(isa, "avx2") == 0 ? CPU_ISA_AVX2
+                                                 : CPU_ISA_AVX512);
+    th_pool = threads > 1 ? cpu_pool_create(threads) : NULL;
+    printf("isa %s, %d thread(s), dq group %lld\n", cpu_isa_name(cpu_isa_active()), threads,
+           (long long)th_dq_group_size);
+    if (peak)
+        run_peak(threads);
+    static const size_t shapes[][2] = {{2048, 2048}, {2048, 5632}, {2048, 256}, {5632, 2048}};
+    for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+        if (!listed(wlist, fmts[f].name))
+            continue;
+        for (const char *m = mlist; m != NULL && *m; m = strchr(m, ',') ? strchr(m, ',') + 1 : NULL)
+            for (size_t s = 0; s < 4; s++)
+                bench_one(&fmts[f], shapes[s][0], shapes[s][1], (size_t)atol(m), min_s);
+    }
+    cpu_pool_destroy(th_pool);
+    return 0;
+}

@@ -1,0 +1,227 @@
+/*
+ * tests/unit/cpu_kernels/test_linear_dq.c - the dynamic-quantization linear path (kernels/matmul/
+ * linear_dq.c) through the MatMul kernel with DYNAMIC_QUANTIZATION_GROUP_SIZE set: compressed W
+ * (I8, U8, I4, U4; u8/u4/f16/f32 zero points; per channel and groups 32/64/128; f16/f32 scales)
+ * times A quantized per group, against a plain double reference (dequantized W x dequantized
+ * quantized A), for each ISA path forced in turn. Also checks that jobs the path declines (group
+ * 48, activation group not dividing K) fall back to the f32 path.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/isa.h"
+#include "harness.h"
+#include "suites.h"
+
+/* Plain reference of the activation quantization: aq[i] = q * scale per group of ga. */
+static void ref_quant(const double *a, size_t M, size_t K, size_t ga, double *aq)
+{
+    for (size_t m = 0; m < M; m++)
+        for (size_t g0 = 0; g0 < K; g0 += ga) {
+            const double *x = a + m * K + g0;
+            float amax = 0.0f;
+            for (size_t i = 0; i < ga; i++)
+                amax = fmaxf(amax, fabsf((float)x[i]));
+            float scale = amax / 127.0f, inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+            for (size_t i = 0; i < ga; i++) {
+                long q = lrintf((float)x[i] * inv);
+                q = q > 127 ? 127 : q < -127 ? -127 : q;
+                aq[m * K + g0 + i] = (double)q * (double)scale;
+            }
+        }
+}
+
+/* Fills A [M, K]: random, with row 1 zero, row 2 large, row 3 a single spike (when present). */
+static void fill_a(cpu_tensor *A, size_t M, size_t K, int extreme)
+{
+    th_fill(A, -1, 1);
+    if (!extreme)
+        return;
+    for (size_t k = 0; k < K; k++) {
+        if (M > 1)
+            th_set(A, K + k, 0.0);
+        if (M > 2)
+            th_set(A, 2 * K + k, th_get(A, 2 * K + k) * 1e4);
+        if (M > 3)
+            th_set(A, 3 * K + k, k == K / 2 ? -3.0 : 0.0);
+    }
+    for (size_t k = 0; k < K && M > 4; k++)
+        th_set(A, 4 * K + k, -1.0); /* every q = -127 */
+}
+
+/* Sets every stored weight to the extreme values of its type and recomputes w->ref. */
+static void extreme_w(qw *w, grt_element_type storage, size_t N, size_t K, int64_t G)
+{
+    int four = storage == GRT_I4 || storage == GRT_U4;
+    size_t n = N * K;
+    cpu_tensor s = {.type = w->ci.scale_type, .data = w->scales, .bytes = w->ci.scales_bytes};
+    for (size_t i = 0; i < n; i++) {
+        int q = storage == GRT_I8 ? ((i / 3) % 2 ? 127 : -128)
+                : storage == GRT_U8 ? ((i / 3) % 2 ? 255 : 0)
+                : storage == GRT_I4 ? ((i / 3) % 2 ? 7 : -8)
+                                    : ((i / 3) % 2 ? 15 : 0);
+        if (four) {
+            uint8_t *p = w->t.data, nib = (uint8_t)(q & 0xf);
+            p[i >> 1] = (uint8_t)((i & 1) ? (p[i >> 1] & 0x0f) | (nib << 4)
+                                          : (p[i >> 1] & 0xf0) | nib);
+        } else {
+            ((uint8_t *)w->t.data)[i] = (uint8_t)q;
+        }
+        size_t g = (i / K) * (K / (size_t)G) + (i % K) / (size_t)G;
+        double z = 0;
+        if (w->ci.kind == GRT_COMPRESSION_ASYM) {
+            cpu_tensor zt = {.type = w->ci.zero_point_type, .data = w->zps};
+            z = w->ci.zero_point_type == GRT_F16 || w->ci.zero_point_type == GRT_F32 ? th_get(&zt, g)
+                : four ? (((uint8_t *)w->zps)[g >> 1] >> ((g & 1) * 4)) & 0xf
+                       : ((uint8_t *)w->zps)[g];
+        }
+        w->ref[i] = ((double)q - z) * th_get(&s, g);
+    }
+}
+
+typedef struct dq_case {
+    grt_element_type storage, scale_type;
+    size_t M, N, K;
+    int64_t G, ga;
+    int extreme;
+} dq_case;
+
+/* Runs MatMul(A, W^T) with dq group c->ga; `quantized` = expect the int8-activation result (else
+ * the f32 result of a declined job). */
+static void run_case(const dq_case *c, int quantized)
+{
+    th_attr_reset();
+    th_attr_int("transpose_b", 1);
+    int64_t ad[2] = {(int64_t)c->M, (int64_t)c->K}, wd[2] = {(int64_t)c->N, (int64_t)c->K};
+    int64_t od[2] = {(int64_t)c->M, (int64_t)c->N};
+    cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od);
+    fill_a(&A, c->M, c->K, c->extreme);
+    qw w = th_make_qw(GRT_F32, 2, wd, c->storage, c->G, c->scale_type);
+    if (c->extreme)
+        extreme_w(&w, c->storage, c->N, c->K, c->G);
+    cpu_tensor W = w.t;
+    W.comp = &w.ci;
+    th_dq_group_size = c->ga;
+    grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){A, W}, 2, &O, 1);
+    th_dq_group_size = 0;
+    char what[160];
+    snprintf(what, sizeof what,
+             "dq %s: storage %d scale %d zp %d M %zu N %zu K %zu G %lld ga %lld extreme %d",
+             cpu_isa_name(cpu_isa_active()), c->storage, c->scale_type, (int)w.ci.zero_point_type,
+             c->M, c->N, c->K, (long long)c->G, (long long)c->ga, c->extreme);
+    TH_CHECK(st == GRT_OK, "%s failed: %s", what, th_last_error());
+    double *a = th_values(&A), *aq = malloc(sizeof(double) * (c->M * c->K + 1));
+    if (quantized)
+        ref_quant(a, c->M, c->K, (size_t)c->ga, aq);
+    else
+        memcpy(aq, a, sizeof(double) * c->M * c->K);
+    int bad = 0;
+    for (size_t m = 0; m < c->M && !bad; m++)
+        for (size_t n = 0; n < c->N && !bad; n++) {
+            double ref = 0, mag = 0;
+            for (size_t k = 0; k < c->K; k++) {
+                double t = w.ref[n * c->K + k] * aq[m * c->K + k];
+                ref += t;
+                mag += fabs(t);
+            }
+            double got = th_get(&O, m * c->N + n), tol = (quantized ? 2e-5 : 1e-4) * mag + 1e-6;
+            if (fabs(got - ref) > tol) {
+                TH_CHECK(0, "%s: out[%zu,%zu] = %.9g, reference %.9g (tol %.3g)", what, m, n, got,
+                         ref, tol);
+                bad = 1;
+            }
+        }
+    free(a);
+    free(aq);
+    th_free_qw(&w);
+    th_free(&A);
+    th_free(&O);
+}
+
+/* Prefill GEMM tiling (arch/avx2/dq_gemm_avx2.c: 16-row W panels, 4 x 2 tiles, int32 sums over
+ * the blocks sharing both scales, at most 64 blocks at a time): M tails 4 / 5 / 8 / 13 / 512, N
+ * tails 37 = 2 x 16 + 5 (odd), per-token activation groups (ga = K) and a 128-block span. */
+static void run_gemm_cases(grt_element_type storage)
+{
+    static const size_t ms[] = {4, 8, 13};
+    static const int64_t gs[] = {32, 128, 0}, gas[] = {32, 128, 256 /* = K, per token */};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t g = 0; g < 3; g++) {
+            dq_case c = {storage, (i + g) % 2 ? GRT_F16 : GRT_F32, ms[i], 37, 256,
+                         gs[g] ? gs[g] : 256, gas[(i + g) % 3], (int)(i == 2)};
+            run_case(&c, 1);
+        }
+    dq_case big = {storage, GRT_F16, 512, 19, 128, 64, 128, 0};
+    dq_case chunk = {storage, GRT_F32, 5, 3, 4096, 4096, 4096, 0};
+    dq_case mix = {storage, GRT_F32, 6, 17, 384, 128, 96, 1}; /* span = gcd(96, 128) = 32 */
+    run_case(&big, 1);
+    run_case(&chunk, 1);
+    run_case(&mix, 1);
+}
+
+static void run_isa(void)
+{
+    static const grt_element_type st[] = {GRT_I8, GRT_U8, GRT_I4, GRT_U4};
+    static const size_t ms[] = {1, 2, 5, 17, 64};
+    static const int64_t gs[] = {32, 64, 128, 0 /* per channel */};
+    static const int64_t gas[] = {32, 64, 128};
+    for (size_t s = 0; s < 4; s++) {
+        grt_element_type scale = s % 2 ? GRT_F16 : GRT_F32;
+        for (size_t g = 0; g < 4; g++)
+            for (size_t i = 0; i < 5; i++) {
+                dq_case c = {st[s], (i + g) % 2 ? GRT_F16 : GRT_F32, ms[i], 37, 256,
+                             gs[g] ? gs[g] : 256, gas[(i + g) % 3], 0};
+                run_case(&c, 1);
+            }
+        /* K edges: one block, three blocks (activation group 96), 20 blocks with groups 128/64 */
+        dq_case e1 = {st[s], scale, 3, 5, 32, 32, 32, 0};
+        dq_case e2 = {st[s], scale, 2, 9, 96, 32, 96, 0};
+        dq_case e3 = {st[s], scale, 6, 33, 640, 128, 64, 0};
+        dq_case e4 = {st[s], scale, 7, 31, 640, 640, 32, 1};
+        run_case(&e1, 1);
+        run_case(&e2, 1);
+        run_case(&e3, 1);
+        run_case(&e4, 1);
+        run_gemm_cases(st[s]);
+        /* extremes: zero / huge / spike rows, weights at the ends of their range */
+        for (size_t g = 0; g < 4; g++) {
+            dq_case x = {st[s], scale, 5, 19, 256, gs[g] ? gs[g] : 256, 32, 1};
+            run_case(&x, 1);
+        }
+    }
+    /* real-valued (f16 / f32) and default zero points */
+    static const grt_element_type zts[] = {GRT_F16, GRT_F32};
+    for (size_t z = 0; z < 2; z++) {
+        th_qw_zp_type = zts[z];
+        for (size_t s = 1; s < 4; s += 2) {
+            dq_case c = {st[s], GRT_F16, 5, 21, 256, 64, 32, 0};
+            dq_case x = {st[s], GRT_F32, 5, 21, 256, 256, 128, 1};
+            run_case(&c, 1);
+            run_case(&x, 1);
+        }
+        th_qw_zp_type = GRT_UNDEFINED;
+    }
+    /* declines fall back to the f32 path: weight group 48, activation group 48 / not dividing K */
+    dq_case d1 = {GRT_I4, GRT_F16, 3, 7, 192, 48, 32, 0};
+    dq_case d2 = {GRT_U8, GRT_F32, 3, 7, 192, 64, 48, 0};
+    dq_case d3 = {GRT_I8, GRT_F32, 2, 7, 192, 64, 128, 0};
+    run_case(&d1, 0);
+    run_case(&d2, 0);
+    run_case(&d3, 0);
+}
+
+void suite_linear_dq(void)
+{
+    static const cpu_isa isas[] = {CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512};
+    for (size_t i = 0; i < 3; i++) {
+        if (isas[i] > cpu_isa_supported()) {
+            printf("skip %s: not supported by this CPU\n", cpu_isa_name(isas[i]));
+            continue;
+        }
+        cpu_isa prev = cpu_isa_force(isas[i]);
+        run_isa();
+        cpu_isa_force(prev);
+    }
+}
