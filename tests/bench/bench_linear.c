@@ -3,6 +3,7 @@
  * TinyLlama-1.1B (K = 2048: N = 2048, 5632, 256; K = 5632: N = 2048) for f32/f16/bf16 and
  * compressed int8/int4 weights, M = 1 (decode: GB/s of weight bytes) and M = 512 (prefill: GOPs,
  * 2 ops per multiply-add), with the process CPU time per call (all threads) for loaded machines.
+ * M = 1 rotates over weight copies totalling > 96 MiB so decode numbers stream from memory.
  * Built with the tests, never run by ctest.
  *
  * Usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] [--m M[,M..]]
@@ -98,13 +99,14 @@ static void run_peak(int threads)
 }
 
 /* Times one MatMul; returns wall seconds per call and *cpu_s = process CPU seconds per call (all
- * threads: on a loaded machine, CPU time / threads is the time the kernel would take alone). */
-static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, cpu_tensor *O, double min_s,
-                          double *cpu_s)
+ * threads: on a loaded machine, CPU time / threads is the time the kernel would take alone).
+ * Calls rotate over the nw weight copies W[0..nw) so that decode shapes stream from memory. */
+static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, size_t nw, cpu_tensor *O,
+                          double min_s, double *cpu_s)
 {
     th_attr_reset();
     th_attr_int("transpose_b", 1);
-    grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){*A, *W}, 2, O, 1); /* warm-up */
+    grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){*A, W[0]}, 2, O, 1); /* warm-up */
     if (st != GRT_OK) {
         printf("matmul failed: %s\n", th_last_error());
         return -1;
@@ -112,43 +114,54 @@ static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, cpu_tensor *
     int reps = 0;
     double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), t;
     do {
-        th_run(GRT_OP_MATMUL, (cpu_tensor[]){*A, *W}, 2, O, 1);
+        th_run(GRT_OP_MATMUL, (cpu_tensor[]){*A, W[(size_t)reps % nw]}, 2, O, 1);
         reps++;
         t = now() - t0;
-    } while (t < min_s);
+    } while (t < min_s || reps < (int)nw);
     *cpu_s = (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) / reps;
     return t / reps;
 }
+
+#define MAX_COPIES 64
+#define ROTATE_BYTES (96u << 20) /* > the 32 MiB L3: M = 1 weights come from memory */
 
 static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
 {
     int64_t wd[2] = {(int64_t)N, (int64_t)K}, ad[2] = {(int64_t)M, (int64_t)K},
             od[2] = {(int64_t)M, (int64_t)N};
-    cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od), W;
+    cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od), W[MAX_COPIES];
     th_fill(&A, -1, 1);
-    qw q = {0};
-    double wbytes;
-    if (f->type != GRT_UNDEFINED) {
-        W = th_tensor(f->type, 2, wd);
-        th_fill(&W, -0.1f, 0.1f);
-        wbytes = (double)W.bytes;
-    } else {
-        q = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
-        W = q.t;
-        W.comp = &q.ci;
-        wbytes = (double)(W.bytes + q.ci.scales_bytes + q.ci.zero_points_bytes);
+    static qw q[MAX_COPIES];
+    double wbytes = 0;
+    size_t nw = 1;
+    for (size_t c = 0; c < nw; c++) {
+        if (f->type != GRT_UNDEFINED) {
+            W[c] = th_tensor(f->type, 2, wd);
+            th_fill(&W[c], -0.1f, 0.1f);
+            wbytes = (double)W[c].bytes;
+        } else {
+            q[c] = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
+            W[c] = q[c].t;
+            W[c].comp = &q[c].ci;
+            wbytes = (double)(W[c].bytes + q[c].ci.scales_bytes + q[c].ci.zero_points_bytes);
+        }
+        if (c == 0 && M == 1) /* decode: enough copies to overflow the caches */
+            nw = (size_t)(ROTATE_BYTES / wbytes) + 1 < MAX_COPIES ? (size_t)(ROTATE_BYTES / wbytes) + 1
+                                                                 : MAX_COPIES;
     }
-    double cpu = 0, s = time_matmul(&A, &W, &O, min_s, &cpu);
+    double cpu = 0, s = time_matmul(&A, W, nw, &O, min_s, &cpu);
     if (s > 0) {
         double gbs = wbytes / s * 1e-9, gops = 2.0 * (double)M * (double)N * (double)K / s * 1e-9;
-        printf("%-11s K %5zu N %5zu M %4zu: %9.3f ms %7.2f GB/s %8.2f GOPs | cpu %9.3f ms\n",
-               f->name, K, N, M, s * 1e3, gbs, gops, cpu * 1e3);
+        printf("%-11s K %5zu N %5zu M %4zu: %9.3f ms %7.2f GB/s %8.2f GOPs | cpu %9.3f ms | %zu copies\n",
+               f->name, K, N, M, s * 1e3, gbs, gops, cpu * 1e3, nw);
         fflush(stdout);
     }
-    if (f->type != GRT_UNDEFINED)
-        th_free(&W);
-    else
-        th_free_qw(&q);
+    for (size_t c = 0; c < nw; c++) {
+        if (f->type != GRT_UNDEFINED)
+            th_free(&W[c]);
+        else
+            th_free_qw(&q[c]);
+    }
     th_free(&A);
     th_free(&O);
 }

@@ -90,7 +90,7 @@ typedef struct grt_cli_props {
 } grt_cli_props;
 #define GRT_CLI_PROPERTY_OPTIONS_HELP                                                                       \
     "device properties (set on the device before compiling; see `genrt devices`):\n"                        \
-    "  --threads N             INFERENCE_NUM_THREADS (0 = all online CPUs)\n"                             \
+    "  --threads N             INFERENCE_NUM_THREADS (0 = one per physical core)\n"                      \
     "  --kv-precision P        KV_CACHE_PRECISION: f32, f16, bf16 or u8\n"                                 \
     "  --dq-group N            DYNAMIC_QUANTIZATION_GROUP_SIZE (0 = off)\n"                                \
     "  -P KEY=VALUE            any other property, e.g. -P PERFORMANCE_HINT=LATENCY (repeatable)\n"

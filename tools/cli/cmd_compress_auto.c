@@ -5,8 +5,10 @@
  * at or under X, prints the table of what it tried and writes the chosen model.
  * Search: every candidate is compressed once to learn its weight bytes (group sizes that do not
  * divide a weight's channels are skipped), then candidates are evaluated from the smallest up
- * until one passes, so the first passing one is the smallest passing one.
- * Single-threaded; owns and frees everything it creates.
+ * until one passes, so the first passing one is the smallest passing one. Device properties
+ * (--dq-group, --threads, --kv-precision, -P) apply to both compiled models; data options
+ * (--dataset ...) reach the compressor through grt_cli_compress_weights. Single-threaded (the
+ * compressor and the device use their own threads); owns and frees everything it creates.
  */
 #include "cli.h"
 
@@ -30,7 +32,7 @@ typedef struct auto_opts {
     const char *in, *out, *format, *device;
     double max_kld;
     size_t n_sample, len, seed;
-    long long dq_group; /* DYNAMIC_QUANTIZATION_GROUP_SIZE; < 0: the plugin's default */
+    grt_cli_props props; /* device properties (--dq-group, --threads, -P ...) for the evaluation */
 } auto_opts;
 
 static const char *const k_mode_names[] = {"int8_asym", "int8_sym", "int4_sym", "int4_asym"};
@@ -57,7 +59,9 @@ static size_t make_grid(candidate *cand) {
     return n;
 }
 
-/* Reads opts->in and compresses it with base_cfg + the candidate's setting. */
+/* Reads opts->in and compresses it with base_cfg + the candidate's setting (through
+ * grt_cli_compress_weights, so --dataset / --dataset-sample feed the data-aware options; AWQ and
+ * scale estimation apply to the 4-bit candidates only). */
 static grt_status compress_candidate(const auto_opts *o, const grt_compress_config *base_cfg, candidate *c,
                                      grt_model **model) {
     grt_compress_config cfg = *base_cfg;
@@ -65,8 +69,9 @@ static grt_status compress_candidate(const auto_opts *o, const grt_compress_conf
     cfg.mode = c->mode;
     cfg.group_size = c->group;
     cfg.ratio = c->ratio;
+    if (c->mode != GRT_COMPRESS_INT4_SYM && c->mode != GRT_COMPRESS_INT4_ASYM) cfg.awq = cfg.scale_estimation = 0;
     grt_status st = grt_model_read(NULL, o->in, model);
-    if (!st) st = grt_model_compress_weights(*model, &cfg, &rep);
+    if (!st) st = grt_cli_compress_weights(*model, &cfg, &rep);
     if (!st) c->bytes = rep->bytes_after;
     grt_compress_report_free(rep);
     if (st) {
@@ -82,8 +87,14 @@ static int cmp_bytes(const void *a, const void *b) {
 }
 
 static grt_status compile(grt_core *core, const auto_opts *o, const grt_model *m, grt_compiled_model **cm) {
-    grt_property p = {"DYNAMIC_QUANTIZATION_GROUP_SIZE", {GRT_VALUE_INT, 0, {.i = o->dq_group}}};
-    return grt_core_compile_model(core, m, o->device, o->dq_group >= 0 ? &p : NULL, o->dq_group >= 0, cm);
+    return grt_core_compile_model(core, m, o->device, NULL, 0, cm);
+}
+
+/* 1 if the property options set `key`. */
+static int props_set(const grt_cli_props *p, const char *key) {
+    for (size_t k = 0; k < p->n; k++)
+        if (!strcmp(p->keys[k], key)) return 1;
+    return 0;
 }
 
 static int32_t bos_or_one(const grt_model *m) {
@@ -106,19 +117,22 @@ static int search(const auto_opts *o, const grt_compress_config *base_cfg) {
     int rc = GRT_CLI_EXIT_FAIL;
     grt_value dq = {0};
     grt_status st;
-    if ((st = grt_core_create(NULL, &core)) || (st = grt_model_read(core, o->in, &base)) ||
+    if ((st = grt_core_create(NULL, &core))) goto api_fail;
+    if (grt_cli_apply_properties("compress", core, o->device, &o->props) != GRT_CLI_EXIT_OK) goto done;
+    if ((st = grt_model_read(core, o->in, &base)) ||
         (st = compile(core, o, base, &base_cm)) ||
         (st = grt_eval_sample_sequences(base_cm, bos_or_one(base), o->n_sample, o->len, o->seed, NULL, NULL, &ids)))
         goto api_fail;
     if (grt_compiled_model_get_property(base_cm, "DYNAMIC_QUANTIZATION_GROUP_SIZE", &dq) == GRT_OK &&
         dq.type == GRT_VALUE_INT)
         printf("device %s, DYNAMIC_QUANTIZATION_GROUP_SIZE=%lld (%s)\n", o->device, (long long)dq.u.i,
-               o->dq_group >= 0 ? "--dq-group-size" : "plugin default");
+               props_set(&o->props, "DYNAMIC_QUANTIZATION_GROUP_SIZE") ? "set" : "plugin default");
     else
         printf("device %s, DYNAMIC_QUANTIZATION_GROUP_SIZE not reported\n", o->device);
     grt_clear_error();
     for (size_t i = 0; i < n; i++) {
-        if ((st = compress_candidate(o, base_cfg, &cand[i], &m)) == GRT_ERROR_INVALID_ARGUMENT) {
+        st = compress_candidate(o, base_cfg, &cand[i], &m);
+        if (st == GRT_ERROR_INVALID_ARGUMENT && cand[i].group > 0) {
             skipped++; /* the group size does not divide some weight's channels */
             grt_clear_error();
             continue;
@@ -180,7 +194,7 @@ static int parse_num(const char *s, double lo, double *out) {
 }
 
 int grt_cli_compress_auto(const grt_cli_command *cmd, int argc, char **argv) {
-    auto_opts o = {.format = "ir", .device = "CPU", .max_kld = -1.0, .n_sample = 8, .len = 64, .dq_group = -1};
+    auto_opts o = {.format = "ir", .device = "CPU", .max_kld = -1.0, .n_sample = 8, .len = 64};
     grt_compress_config cfg;
     const char **scope = calloc((size_t)argc + 1, sizeof *scope);
     int rc = GRT_CLI_EXIT_USAGE, used;
@@ -198,6 +212,11 @@ int grt_cli_compress_auto(const grt_cli_command *cmd, int argc, char **argv) {
         if ((rc = grt_cli_compress_option(cmd, argc, argv, &i, &cfg, scope, &used)) != 0) goto done;
         rc = GRT_CLI_EXIT_USAGE;
         if (used) continue;
+        static char dq_group[] = "--dq-group";
+        if (!strcmp(opt, "--dq-group-size")) argv[i] = dq_group; /* the old spelling of --dq-group */
+        int po = grt_cli_property_option(cmd, argc, argv, &i, &o.props);
+        if (po < 0) goto done;
+        if (po) continue;
         if (i + 1 >= argc) {
             rc = grt_cli_usage_error(cmd, "unknown option or missing value", opt);
             goto done;
@@ -211,7 +230,6 @@ int grt_cli_compress_auto(const grt_cli_command *cmd, int argc, char **argv) {
         else if (!strcmp(opt, "--auto-sample") && !parse_num(val, 1.0, &v) && v == (size_t)v) o.n_sample = (size_t)v;
         else if (!strcmp(opt, "--auto-len") && !parse_num(val, 2.0, &v) && v == (size_t)v) o.len = (size_t)v;
         else if (!strcmp(opt, "--seed") && !parse_num(val, 0.0, &v) && v == (size_t)v) o.seed = (size_t)v;
-        else if (!strcmp(opt, "--dq-group-size") && !parse_num(val, 0.0, &v) && v == (long long)v) o.dq_group = (long long)v;
         else {
             rc = grt_cli_usage_error(cmd, "unknown option or bad value", opt);
             goto done;

@@ -22,7 +22,9 @@ const grt_cli_command grt_cli_cmd_eval = {
     "usage: genrt eval perplexity -m MODEL (--text FILE | --ids FILE) [--ctx N] [--stride S]\n"
     "       genrt eval kld -m MODEL --base BASE (--ids FILE | --sample N) [--len L] [--seed S]\n"
     "       genrt eval similarity -m MODEL --base BASE (--prompts FILE | --prompt-ids-file FILE |\n"
-    "                             --sample N) [-n TOKENS] [--prompt-len L] [--seed S]\n\n"
+    "                             --sample N) [-n TOKENS] [--prompt-len L] [--seed S]\n"
+    "       (every mode also takes [-d DEVICE] [--threads N] [--kv-precision P] [--dq-group N]\n"
+    "       [-P KEY=VALUE]...: device properties, applied to MODEL and BASE alike)\n\n"
     "perplexity: strided sliding-window perplexity. Windows of --ctx tokens start every --stride\n"
     "  tokens; each is run as a fresh sequence and scores only the tokens the previous window did\n"
     "  not. Last line: ppl=... tokens=... windows=...\n"
@@ -56,7 +58,7 @@ const grt_cli_command grt_cli_cmd_eval = {
     "  --prompt-ids-file FILE  prompts as token ids, one prompt a line (similarity)\n"
     "  -n, --max-new-tokens N  answer length limit (similarity, default 32)\n"
     "  --prompt-len L      length of sampled prompts (similarity, default 4)\n"
-    "  -d, --device NAME   device (default CPU)\n",
+    "  -d, --device NAME   device (default CPU)\n" GRT_CLI_PROPERTY_OPTIONS_HELP,
     run_eval,
 };
 
@@ -293,6 +295,7 @@ typedef struct eval_opts {
     const char *model_path, *base_path, *text, *ids_path, *prompts, *prompt_ids, *device;
     size_t ctx, stride, n_sample, len, seed, first, max_new, prompt_len;
     int have_sample, have_first;
+    grt_cli_props props; /* device properties set before compiling MODEL and BASE */
 } eval_opts;
 
 /* `genrt eval similarity` once both models are loaded. */
@@ -426,6 +429,9 @@ static int run_eval(int argc, char **argv) {
             fputs(cmd->usage, stdout);
             return GRT_CLI_EXIT_OK;
         }
+        int po = grt_cli_property_option(cmd, argc, argv, &i, &o.props);
+        if (po < 0) return GRT_CLI_EXIT_USAGE;
+        if (po) continue;
         if (i + 1 >= argc) return grt_cli_usage_error(cmd, "unknown option or missing value", a);
         const char *v = argv[++i];
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) o.model_path = v;
@@ -475,12 +481,15 @@ static int run_eval(int argc, char **argv) {
     grt_core *core = NULL;
     loaded m = {0}, b = {0};
     grt_status st;
-    if ((st = grt_core_create(NULL, &core)) || (st = load(core, o.model_path, o.device, &m)) ||
-        (!ppl && (st = load(core, o.base_path, o.device, &b))))
+    if ((st = grt_core_create(NULL, &core))) {
         rc = grt_cli_fail("eval", st);
-    else if (ppl) rc = run_perplexity(&o, &m);
-    else if (kld) rc = run_kld(&o, &m, &b);
-    else rc = run_similarity(&o, &m, &b);
+    } else if ((rc = grt_cli_apply_properties("eval", core, o.device, &o.props)) == GRT_CLI_EXIT_OK) {
+        if ((st = load(core, o.model_path, o.device, &m)) || (!ppl && (st = load(core, o.base_path, o.device, &b))))
+            rc = grt_cli_fail("eval", st);
+        else if (ppl) rc = run_perplexity(&o, &m);
+        else if (kld) rc = run_kld(&o, &m, &b);
+        else rc = run_similarity(&o, &m, &b);
+    }
     unload(&m);
     unload(&b);
     grt_core_destroy(core);

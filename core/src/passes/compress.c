@@ -11,6 +11,7 @@
 
 #include <fnmatch.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,14 @@ static void uses(const grt_ir_graph *g, uint32_t id, const grt_compress_config *
     }
 }
 
+/* f16 bits -> f32, for every f16 value: filled once per process (pthread_once), then read-only. */
+static float g_f16[65536];
+static pthread_once_t g_f16_once = PTHREAD_ONCE_INIT;
+
+static void f16_table_init(void) {
+    for (uint32_t h = 0; h < 65536; h++) g_f16[h] = gguf_f16_to_f32((uint16_t)h);
+}
+
 static float *to_f32(const grt_ir_node *n, int64_t count) {
     float *w = malloc((size_t)count * sizeof *w);
     if (!w) return NULL;
@@ -120,16 +129,19 @@ static float *to_f32(const grt_ir_node *n, int64_t count) {
     grt_element_type t = n->outputs[0].type;
     if (t == GRT_F32) {
         memcpy(w, d, (size_t)count * 4);
-    } else {
+    } else if (t == GRT_F16) {
+        pthread_once(&g_f16_once, f16_table_init);
         for (int64_t i = 0; i < count; i++) {
             uint16_t h;
             memcpy(&h, d + i * 2, 2);
-            if (t == GRT_F16) {
-                w[i] = gguf_f16_to_f32(h);
-            } else { /* bf16 */
-                uint32_t b = (uint32_t)h << 16;
-                memcpy(&w[i], &b, 4);
-            }
+            w[i] = g_f16[h];
+        }
+    } else { /* bf16 */
+        for (int64_t i = 0; i < count; i++) {
+            uint16_t h;
+            memcpy(&h, d + i * 2, 2);
+            uint32_t b = (uint32_t)h << 16;
+            memcpy(&w[i], &b, 4);
         }
     }
     return w;
@@ -161,11 +173,12 @@ static int encode(const grt_cq_cand *x, grt_ir_blob **out, double *error) {
     double e2 = 0, w2 = 0;
     *out = NULL;
     if (x->prec == GRT_CQ_F16) {
+        pthread_once(&g_f16_once, f16_table_init);
         if (grt_ir_blob_alloc((size_t)numel * 2, out) != GRT_OK) return -1;
         uint16_t *h = grt_ir_blob_mutable(*out);
         for (int64_t i = 0; i < numel; i++) {
             h[i] = gguf_f32_to_f16(x->w[i]);
-            double d = (double)gguf_f16_to_f32(h[i]) - x->w[i];
+            double d = (double)g_f16[h[i]] - x->w[i];
             e2 += d * d;
             w2 += (double)x->w[i] * x->w[i];
         }

@@ -27,19 +27,26 @@ static int get(const uint8_t *p, int64_t i, int bits, int sym) {
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* min(x[0..n), init) without NaN handling so that the loop vectorises (minps); the sign of a
- * zero result does not matter to the callers. */
-static float min_of(const float *x, int64_t n, float init) {
-    float mn = init;
-    for (int64_t j = 0; j < n; j++) mn = x[j] < mn ? x[j] : mn;
-    return mn;
+/* min (sign < 0) or max (sign > 0) of init and x[0..n), in 8 lanes so that GCC vectorises it at
+ * -O2 (minps / maxps have exactly the semantics of `a < b ? a : b`). The value does not depend on
+ * the lane order; only the sign of a zero result might, which no caller looks at. */
+static float extreme(const float *x, int64_t n, float init, int sign) {
+    float m[8];
+    int64_t j = 0;
+    for (int k = 0; k < 8; k++) m[k] = init;
+    if (sign < 0)
+        for (; j + 8 <= n; j += 8)
+            for (int k = 0; k < 8; k++) m[k] = x[j + k] < m[k] ? x[j + k] : m[k];
+    else
+        for (; j + 8 <= n; j += 8)
+            for (int k = 0; k < 8; k++) m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
+    for (; j < n; j++) m[0] = (sign < 0 ? x[j] < m[0] : x[j] > m[0]) ? x[j] : m[0];
+    for (int k = 1; k < 8; k++) m[0] = (sign < 0 ? m[k] < m[0] : m[k] > m[0]) ? m[k] : m[0];
+    return m[0];
 }
 
-static float max_of(const float *x, int64_t n, float init) {
-    float mx = init;
-    for (int64_t j = 0; j < n; j++) mx = x[j] > mx ? x[j] : mx;
-    return mx;
-}
+static float min_of(const float *x, int64_t n, float init) { return extreme(x, n, init, -1); }
+static float max_of(const float *x, int64_t n, float init) { return extreme(x, n, init, 1); }
 
 float grt_cq_group_scale(const float *x, int64_t n, int bits, int sym) {
     float mn = min_of(x, n, x[0]), mx = max_of(x, n, x[0]), s;
@@ -152,7 +159,22 @@ void grt_cq_dequantize(const uint8_t *q, const uint16_t *scales, const uint8_t *
             int64_t sidx = r * ng + gi, base = r * cols + gi * group;
             float z = sym ? 0.0f : (float)get(zp, sidx, bits, 0), s = gguf_f16_to_f32(scales[sidx]);
             float *o = out + base;
-            for (int64_t j = 0; j < group; j++) o[j] = ((float)get(q, base + j, bits, sym) - z) * s;
+            if (bits == 8) {
+                const uint8_t *p = q + base;
+                if (sym)
+                    for (int64_t j = 0; j < group; j++) o[j] = (float)(int8_t)p[j] * s;
+                else
+                    for (int64_t j = 0; j < group; j++) o[j] = ((float)p[j] - z) * s;
+            } else if (base % 2 == 0 && group % 2 == 0) { /* whole bytes: low nibble first */
+                const uint8_t *p = q + base / 2;
+                int x = sym ? 8 : 0; /* (v ^ 8) - 8 sign-extends a 4-bit code */
+                for (int64_t j = 0; j < group / 2; j++) {
+                    o[2 * j] = ((float)(((p[j] & 0xf) ^ x) - x) - z) * s;
+                    o[2 * j + 1] = ((float)(((p[j] >> 4) ^ x) - x) - z) * s;
+                }
+            } else {
+                for (int64_t j = 0; j < group; j++) o[j] = ((float)get(q, base + j, bits, sym) - z) * s;
+            }
         }
 }
 

@@ -3,7 +3,8 @@
 # on stories260K: the table is sorted by weight bytes, every row before the chosen one is over
 # --max-kld and the chosen one under it; the written model is the chosen setting (its KLD re-measured
 # by `genrt eval kld` on the same sampled sequences); a loose limit picks a smaller 4-bit model; an
-# impossible one writes nothing; usage errors. Exit 0 pass, 1 fail, 77 skipped (says why).
+# impossible one writes nothing; --dataset-sample with --awq and device properties (--dq-group, its
+# old spelling --dq-group-size, -P) work with --auto; usage errors. Exit 0 pass, 1 fail, 77 skipped (says why).
 set -u
 genrt=$1 plugin_dir=$2 model=$3/stories260K.bin
 [ -f "$model" ] || { echo "skip: $model not found"; exit 77; }
@@ -40,12 +41,27 @@ awk -v a="$kld" -v b="$(key kld)" 'BEGIN { d = a - b; exit !(d < 1e-6 * b && -d 
 
 run 0 compress --auto --max-kld 1.5 -m "$model" -o "$work/b.genrt" --auto-sample 2 --auto-len 24 --seed 1 \
     --dq-group-size 0
-expect_out '^device CPU, DYNAMIC_QUANTIZATION_GROUP_SIZE=0 \(--dq-group-size\)'
+expect_out '^device CPU, DYNAMIC_QUANTIZATION_GROUP_SIZE=0 \(set\)'
 expect_out '^chosen=int4_'
 check_table 1.5
 bytes=$(tail -n 1 "$out" | sed -n 's/.*weight_bytes=\([0-9]*\).*/\1/p')
 [ "${bytes:-999999}" -lt 269864 ] || fail "loose limit did not pick a model smaller than int8 ($bytes)"
 [ "$(stat -c %s "$work/b.genrt")" -lt "$(stat -c %s "$work/a.genrt")" ] || fail "b.genrt not smaller than a.genrt"
+
+# data-aware options go through the dataset loader (--dataset-sample), the device options are the
+# shared ones (--dq-group, -P); AWQ applies to the 4-bit candidates
+run 0 compress --auto --max-kld 1.5 -m "$model" -o "$work/e.genrt" --auto-sample 2 --auto-len 24 --seed 1 \
+    --dataset-sample 2 --dataset-len 16 --awq --sensitivity-metric max_activation_variance --dq-group 0 \
+    -P PERFORMANCE_HINT=LATENCY
+expect_out '^device CPU, DYNAMIC_QUANTIZATION_GROUP_SIZE=0 \(set\)'
+expect_out '^chosen=int4_'
+check_table 1.5
+[ -s "$work/e.genrt" ] || fail "no e.genrt"
+run 1 compress --auto --max-kld 1.5 -m "$model" -o "$work/f.genrt" --awq
+expect_err 'awq is data-aware: it needs --dataset'
+run 1 compress --auto --max-kld 1.5 -m "$model" -o "$work/f.genrt" -P NO_SUCH_PROPERTY=1
+expect_err 'cannot set NO_SUCH_PROPERTY=1 on CPU'
+[ -e "$work/f.genrt" ] && fail "f.genrt written"
 
 run 1 compress --auto --max-kld 0 -m "$model" -o "$work/c.genrt" --auto-sample 1 --auto-len 4
 expect_err 'no setting keeps the KLD <= 0; nothing written'

@@ -1,7 +1,7 @@
 /*
  * test_compress.c - weight compression: the group quantizer against a plain double-precision
- * reference on random and edge matrices for every mode and group size, NNCF ratio selection on a
- * constructed case, invalid configs, and stories260K compressed INT8_ASYM: the first 32 greedy
+ * reference on random and edge matrices (ties, odd columns) for every mode and group size, NNCF
+ * ratio selection on a constructed case, the same compressed bytes on 1, 2 and 5 threads, invalid configs, and stories260K compressed INT8_ASYM: the first 32 greedy
  * tokens from BOS equal reference.json and the IR file shrinks ~4x.
  * Usage: test_compress MODEL_DIR OUT_DIR
  */
@@ -112,7 +112,11 @@ static void test_quantizer(void) {
     }
     w[3 * C + 5] = 40.0f;       /* outliers */
     w[4 * C + 200] = -55.0f;
+    for (int c = 0; c < C; c++) /* exact half steps of scale 1/8 (ties round away from zero) */
+        w[5 * C + c] = c % 32 ? (float)(c % 33 - 16) * 0.0625f : -1.0f;
     check_quant(w, R, C, "edge");
+    check_quant(w + 5 * C, 1, C, "ties");
+    check_quant(w, 3, 5, "odd columns"); /* 4-bit codes starting in the middle of a byte */
 }
 
 static void test_select(void) {
@@ -138,6 +142,62 @@ static grt_model *read_model(const char *dir) {
     snprintf(p, sizeof p, "%s/stories260K.bin", dir);
     if (grt_model_read(NULL, p, &m) != GRT_OK) return NULL;
     return m;
+}
+
+/* FNV-1a over n bytes. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const uint8_t *)p)[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Hash of stories260K compressed with cfg on `threads` threads: every constant's bytes, scales,
+ * zero points and type, and every report row's precision and error. 0 on failure. */
+static uint64_t compressed_hash(const char *dir, const grt_compress_config *cfg, int threads) {
+    grt_model *m = read_model(dir);
+    grt_compress_report *r = NULL;
+    uint64_t h = 14695981039346656037ull;
+    if (!m) return 0;
+    grt_cq_set_threads(threads);
+    grt_status st = grt_model_compress_weights(m, cfg, &r);
+    grt_cq_set_threads(0);
+    CHECK_OK(st);
+    for (uint32_t i = 0; st == GRT_OK && i < m->g.n_nodes; i++) {
+        const grt_ir_node *n = &m->g.nodes[i];
+        if (n->op != GRT_OP_CONSTANT) continue;
+        const grt_compression_info *c = &n->cst->comp;
+        h = fnv(h, &n->outputs[0].type, sizeof n->outputs[0].type);
+        h = fnv(h, n->cst->data, n->cst->bytes);
+        if (c->scales) h = fnv(h, c->scales, c->scales_bytes);
+        if (c->zero_points) h = fnv(h, c->zero_points, c->zero_points_bytes);
+    }
+    for (size_t k = 0; r && k < r->n_layers; k++) {
+        h = fnv(h, r->layers[k].precision, strlen(r->layers[k].precision));
+        h = fnv(h, &r->layers[k].error, sizeof r->layers[k].error);
+    }
+    grt_compress_report_free(r);
+    grt_model_destroy(m);
+    return st == GRT_OK ? h : 0;
+}
+
+/* The pass's results do not depend on its thread count (mixed precision with the data-free
+ * ranking, the f16 option, every mode). */
+static void test_threads(const char *dir) {
+    static const uint32_t modes[] = {GRT_COMPRESS_INT4_ASYM, GRT_COMPRESS_INT4_SYM, GRT_COMPRESS_INT8_ASYM,
+                                     GRT_COMPRESS_INT8_SYM};
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+        grt_compress_config c;
+        grt_compress_config_init(&c);
+        c.mode = modes[i];
+        c.ratio = i == 0 ? 0.6 : 1.0;
+        c.group_size = i < 2 ? 4 : GRT_COMPRESS_GROUP_DEFAULT;
+        c.backup_mode = i == 1 ? GRT_COMPRESS_BACKUP_NONE : c.backup_mode;
+        c.ratio = i == 1 ? 0.5 : c.ratio;
+        c.fp16 = i == 1;
+        uint64_t one = compressed_hash(dir, &c, 1);
+        CHECKF(one != 0, "mode %u: compression failed", modes[i]);
+        for (int t = 2; t <= 5; t += 3)
+            CHECKF(compressed_hash(dir, &c, t) == one, "mode %u: %d threads differ from 1 thread", modes[i], t);
+    }
 }
 
 /* Replaces every compressed constant of m by its dequantization (plain f32), so that the runtime's
@@ -559,6 +619,7 @@ int main(int argc, char **argv) {
     if (argc < 3) return 2;
     test_quantizer();
     test_select();
+    test_threads(argv[1]);
     test_e2e(argv[1], argv[2]);
     return test_summary("compress");
 }

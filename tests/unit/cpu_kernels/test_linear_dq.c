@@ -140,9 +140,10 @@ static void run_case(const dq_case *c, int quantized)
     th_free(&O);
 }
 
-/* Prefill GEMM tiling (arch/avx2/dq_gemm_avx2.c: 16-row W panels, 4 x 2 tiles, int32 sums over
- * the blocks sharing both scales, at most 64 blocks at a time): M tails 4 / 5 / 8 / 13 / 512, N
- * tails 37 = 2 x 16 + 5 (odd), per-token activation groups (ga = K) and a 128-block span. */
+/* Prefill tiles (arch/avx2/dq_avx2.c: 4 activation rows x 1 W row, integer sums over the runs of
+ * sp = gcd(ga, G) / 32 blocks sharing both scales, 4-bit in int16 over at most 8 blocks): M tails
+ * 4 / 5 / 8 / 13 / 512, N tail 37, per-token activation groups (ga = K), runs of 1 / 2 / 3 / 4 /
+ * 8 / 12 / 128 blocks, runs not aligned to the larger group (ga 192, G 128: sp 2). */
 static void run_gemm_cases(grt_element_type storage)
 {
     static const size_t ms[] = {4, 8, 13};
@@ -156,9 +157,15 @@ static void run_gemm_cases(grt_element_type storage)
     dq_case big = {storage, GRT_F16, 512, 19, 128, 64, 128, 0};
     dq_case chunk = {storage, GRT_F32, 5, 3, 4096, 4096, 4096, 0};
     dq_case mix = {storage, GRT_F32, 6, 17, 384, 128, 96, 1}; /* span = gcd(96, 128) = 32 */
+    dq_case odd = {storage, GRT_F16, 8, 11, 384, 128, 192, 1}; /* sp = 2, unaligned */
+    dq_case three = {storage, GRT_F32, 4, 9, 576, 192, 96, 0};  /* sp = 3 */
+    dq_case twelve = {storage, GRT_F16, 9, 7, 384, 384, 384, 1}; /* sp = 12 > 8 */
     run_case(&big, 1);
     run_case(&chunk, 1);
     run_case(&mix, 1);
+    run_case(&odd, 1);
+    run_case(&three, 1);
+    run_case(&twelve, 1);
 }
 
 static void run_isa(void)

@@ -3,7 +3,8 @@
 # perplexity on an id file (and its window/token counts), kld of the model against itself (0, top1 1)
 # and against an int4 copy made with `genrt compress` (> 0), similarity of greedy answers (self = 1,
 # int4 < 1, sampled and id-file prompts), progress bar on stderr, the last stdout
-# line's keys, clean usage errors. Exit 0 pass, 1 fail, 77 skipped (says why).
+# line's keys, device property options (--threads, --kv-precision, --dq-group, -P) in every mode,
+# clean usage errors. Exit 0 pass, 1 fail, 77 skipped (says why).
 set -u
 genrt=$1 plugin_dir=$2 model=$3/stories260K.bin
 [ -f "$model" ] || { echo "skip: $model not found"; exit 77; }
@@ -32,6 +33,7 @@ run 0 compress -m "$model" -o "$work/int4.genrt" --mode int4_sym --group-size 4 
 run 0 eval kld -m "$work/int4.genrt" --base "$model" --sample 2 --len 32 --seed 3
 expect_last '^kld=[0-9.e+-]+ kld_max=[0-9.e+-]+ kld_p99=[0-9.e+-]+ top1=[0-9.]+ rms_dp=[0-9.e+-]+ tokens=62$'
 awk -v k="$(key kld)" 'BEGIN { exit !(k > 1e-4) }' || fail "int4 kld $(key kld) not > 0"
+int4_kld=$(key kld)
 # --ids: 40 ids in chunks of 16 -> 2 sequences of 15 compared positions
 run 0 eval kld -m "$work/int4.genrt" --base "$model" --ids "$work/ids.txt" --len 16
 expect_last ' tokens=30$'
@@ -89,7 +91,23 @@ expect_err 'out of range'
 run 1 eval perplexity -m "$work/nope.bin" --ids "$work/ids.txt"
 expect_err 'nope.bin'
 run 0 help eval
-expect_last 'ppl=|rms_dp=|options|device'
+expect_last 'ppl=|rms_dp=|options|device|KEY=VALUE'
+expect_out '^  --dq-group N'
+
+# device properties (--threads, --kv-precision, --dq-group, -P) reach the device in every mode
+run 0 eval kld -m "$model" --base "$model" --sample 2 --len 32 --seed 3 --threads 1 --dq-group 0 \
+    -P PERFORMANCE_HINT=LATENCY
+expect_last '^kld=0 kld_max=0 kld_p99=0 top1=1\.000000 rms_dp=0 tokens=62$'
+run 0 eval kld -m "$work/int4.genrt" --base "$model" --sample 2 --len 32 --seed 3 --kv-precision f16
+[ "$(key kld)" != "$int4_kld" ] || fail "--kv-precision f16 did not change the sampled kld ($int4_kld)"
+run 0 eval perplexity -m "$model" --ids "$work/ids.txt" --ctx 16 --stride 6 --threads 1 --kv-precision f32
+expect_last '^ppl=[0-9.]+ tokens=39 windows=5$'
+run 1 eval perplexity -m "$model" --ids "$work/ids.txt" -P NO_SUCH_PROPERTY=1
+expect_err 'cannot set NO_SUCH_PROPERTY=1 on CPU'
+run 1 eval similarity -m "$model" --base "$model" --sample 1 -n 4 --kv-precision bogus
+expect_err 'cannot set KV_CACHE_PRECISION=bogus on CPU'
+run 2 eval kld -m "$model" --base "$model" --sample 1 --threads
+expect_err 'missing value for'
 
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "eval cli: all checks passed"

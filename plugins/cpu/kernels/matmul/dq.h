@@ -87,9 +87,12 @@ void cpu_dq_rows_scalar(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
 /* AVX2 kernel (arch/avx2/dq_avx2.c): only when cpu_isa_active() >= CPU_ISA_AVX2. */
 void cpu_dq_rows_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf);
-/* AVX2 prefill GEMM (arch/avx2/dq_gemm_avx2.c), same contract, meant for a->M >= 4. */
-void cpu_dq_gemm_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+/* AVX2 decode GEMV (arch/avx2/dq_gemv_avx2.c), same contract, meant for a->M < 4; pbuf unused.
+ * Only for weights cpu_dq_gemv_avx2_ok() accepts (nonzero): 8-bit, or 4-bit with an even number
+ * of 32-blocks per row and groups of 1 or an even number of blocks. */
+void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf);
+int cpu_dq_gemv_avx2_ok(const cpu_dq_w *w);
 void cpu_dq_quant_group_avx2(const float *x, size_t n, int8_t *q, float *scale);
 void cpu_dq_perm_block_avx2(int8_t *block);
 #endif

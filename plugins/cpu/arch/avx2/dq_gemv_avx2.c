@@ -1,0 +1,268 @@
+/*
+ * arch/avx2/dq_gemv_avx2.c - AVX2 decode kernel (few activation rows) of the
+ * dynamic-quantization linear path: out[m, n] for M < 4 (see
+ * kernels/matmul/dq.h for the formula and layouts). Entered only when
+ * cpu_isa_active() >= AVX2 and cpu_dq_gemv_avx2_ok() accepted the weight.
+ *
+ * Streams tiles of 4 W rows; each activation block is loaded once per tile.
+ * Group parameters are read in the loop straight from the compressed weight
+ * (F16C for f16 scales, in registers), so nothing is expanded per row into
+ * memory.
+ *
+ * 4-bit weights, per PAIR of 32-blocks (b, b+1) and W row: one 32-byte load
+ * holds both blocks; low nibbles = [b even | b+1 even], high nibbles (>> 4) =
+ * [b odd | b+1 odd], matched by the activation pair regrouped once per tile
+ * (vperm2i128). u4 x s8 products of the two halves are added as int16 (2 * 2 *
+ * 15 * 127 < 32767) and summed to 8 int32 by one vpmaddwd: lanes 0-3 are block
+ * b, 4-7 block b+1, scaled by [sa_b x4 | sa_b+1 x4]. That is 10 vector uops per
+ * pair (5 per block) before the per-group scale: xor, and x2, shift, maddubs
+ * x2, add, madd, cvt, fma. Group size 32 (one group per block): the pair's
+ * scale vector is [sw_g x4 | sw_g+1 x4] (vcvtph2ps of two f16 + vpermps) and
+ * applied per pair; larger groups (even number of blocks) accumulate in float
+ * per group and apply the broadcast scale once per group. 8-bit weights: per
+ * block, s8 via the sign trick (|w| x sign(a, w)), then as in dq_avx2.c. Zero
+ * points: the correction sum_g sw * zp * zs is done per row after the dot, 8
+ * groups at once.
+ *
+ * Reentrant, no allocation, writes only out[m * ldo + n] for n in [n0, n1).
+ */
+#include <immintrin.h>
+
+#include <genrt/types.h>
+
+#include "kernels/matmul/dq.h"
+
+#define GV_T 4 /* W rows per tile */
+
+static inline float hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+int cpu_dq_gemv_avx2_ok(const cpu_dq_w *w)
+{
+    size_t bpg = w->G / CPU_DQ_BLOCK;
+    if (w->bits == 8)
+        return 1;
+    /* pairs of blocks: an even number of blocks per row, and groups of 1 or an
+     * even count */
+    return (w->K / CPU_DQ_BLOCK) % 2 == 0 && (bpg == 1 || bpg % 2 == 0);
+}
+
+/* Scale of group i (flat index into [N][ngw]). */
+static inline float sw1(const cpu_dq_w *w, size_t i)
+{
+    return w->scales_f16 ? _cvtsh_ss(((const uint16_t *)w->scales)[i])
+                         : ((const float *)w->scales)[i];
+}
+
+/* Mapped zero point of group i (see cpu_dq_row_params). */
+static inline float zp1(const cpu_dq_w *w, size_t i)
+{
+    float shift = w->bits == 8 ? -128.0f : 0.0f;
+    if (w->zps == NULL)
+        return w->bits == 4 ? 8.0f : 0.0f; /* I4 / I8 (I8 has no correction) */
+    const uint8_t *z8 = w->zps;
+    switch (w->zp_type) {
+    case GRT_F32: return ((const float *)w->zps)[i] + shift;
+    case GRT_F16: return _cvtsh_ss(((const uint16_t *)w->zps)[i]) + shift;
+    case GRT_U4: return (float)((z8[i >> 1] >> ((i & 1) * 4)) & 0xf);
+    default: return (float)z8[i] + shift;
+    }
+}
+
+/* Scales of groups i..i+7. */
+static inline __m256 sw8(const cpu_dq_w *w, size_t i)
+{
+    if (w->scales_f16)
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)w->scales + i)));
+    return _mm256_loadu_ps((const float *)w->scales + i);
+}
+
+/* Mapped zero points of groups i..i+7 (i even for packed u4). */
+static inline __m256 zp8(const cpu_dq_w *w, size_t i)
+{
+    __m256 shift = _mm256_set1_ps(w->bits == 8 ? -128.0f : 0.0f);
+    const uint8_t *z8 = w->zps;
+    if (w->zps == NULL)
+        return _mm256_set1_ps(w->bits == 4 ? 8.0f : 0.0f);
+    switch (w->zp_type) {
+    case GRT_F32: return _mm256_add_ps(_mm256_loadu_ps((const float *)w->zps + i), shift);
+    case GRT_F16:
+        return _mm256_add_ps(
+            _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)w->zps + i))),
+            shift);
+    case GRT_U4: {
+        int32_t b4;
+        __builtin_memcpy(&b4, z8 + i / 2, 4);
+        __m128i x = _mm_cvtsi32_si128(b4);
+        __m256i v = _mm256_cvtepu8_epi32(_mm_unpacklo_epi8(x, x)); /* b0 b0 b1 b1 .. */
+        v = _mm256_srlv_epi32(v, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
+        return _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xf)));
+    }
+    default: {
+        int64_t b8;
+        __builtin_memcpy(&b8, z8 + i, 8);
+        __m256i v = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(b8));
+        return _mm256_add_ps(_mm256_cvtepi32_ps(v), shift);
+    }
+    }
+}
+
+/* sum_g sw[g] * zp[g] * zs[g] over the ngw groups of row n (zs: the activation
+ * row's sums). */
+static float zp_correction(const cpu_dq_w *w, size_t n, const float *zs)
+{
+    size_t ngw = w->ngw, base = n * ngw, g = 0;
+    __m256 c = _mm256_setzero_ps();
+    if (base % 2 == 0) /* packed u4 zero points need byte alignment */
+        for (; g + 8 <= ngw; g += 8)
+            c = _mm256_fmadd_ps(_mm256_mul_ps(sw8(w, base + g), zp8(w, base + g)),
+                                _mm256_loadu_ps(zs + g), c);
+    float s = hsum(c);
+    for (; g < ngw; g++)
+        s += sw1(w, base + g) * zp1(w, base + g) * zs[g];
+    return s;
+}
+
+/* Scale vector of a block pair starting at group g: [sw_g x4 | sw_g+1 x4] when
+ * `two`, else sw_g broadcast. */
+static inline __m256 sw_vec(const cpu_dq_w *w, size_t i, int two)
+{
+    if (!two)
+        return _mm256_set1_ps(sw1(w, i));
+    __m256 s;
+    if (w->scales_f16) {
+        int32_t h2;
+        __builtin_memcpy(&h2, (const uint16_t *)w->scales + i, 4);
+        s = _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi32_si128(h2)));
+    } else {
+        s = _mm256_castps128_ps256(
+            _mm_castpd_ps(_mm_load_sd((const double *)((const float *)w->scales + i))));
+    }
+    return _mm256_permutevar8x32_ps(s, _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
+}
+
+/* 4-bit: W rows [n, n + NR) x activation row m -> acc[r] (8 lanes each, before
+ * zero points). */
+static inline __attribute__((always_inline)) void
+tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, __m256 *acc)
+{
+    const size_t K = a->K, nb = a->nb, bpg = w->G / CPU_DQ_BLOCK, ngw = w->ngw;
+    const int two = bpg == 1; /* a pair spans two groups */
+    const size_t pairs_per_step = two ? 1 : bpg / 2;
+    const __m256i xr = _mm256_set1_epi8((char)w->xor_mask), lo4 = _mm256_set1_epi8(0x0f);
+    const __m256i ones = _mm256_set1_epi16(1);
+    const int8_t *xq = a->q + m * K;
+    const float *sa = a->sa + m * nb;
+    const uint8_t *wp[GV_T];
+    const size_t pf = 2 * GV_T * (K / 2); /* the same bytes two tiles ahead */
+    for (int r = 0; r < NR; r++) {
+        wp[r] = w->data + (n + r) * (K / 2);
+        acc[r] = _mm256_setzero_ps();
+    }
+    for (size_t b0 = 0, g = 0; b0 < nb; g += two ? 2 : 1) {
+        __m256 gacc[GV_T];
+        for (int r = 0; r < NR; r++)
+            gacc[r] = _mm256_setzero_ps();
+        for (size_t p = 0; p < pairs_per_step; p++, b0 += 2) {
+            __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + b0 * CPU_DQ_BLOCK));
+            __m256i x1 = _mm256_loadu_si256((const __m256i *)(xq + (b0 + 1) * CPU_DQ_BLOCK));
+            __m256i xe = _mm256_permute2x128_si256(x0, x1, 0x20);
+            __m256i xo = _mm256_permute2x128_si256(x0, x1, 0x31);
+            __m256 s = _mm256_set_m128(_mm_broadcast_ss(sa + b0 + 1), _mm_broadcast_ss(sa + b0));
+            for (int r = 0; r < NR; r++) {
+                if ((b0 & 3) == 0)
+                    _mm_prefetch((const char *)(wp[r] + b0 * (CPU_DQ_BLOCK / 2)) + pf, _MM_HINT_T0);
+                __m256i v = _mm256_xor_si256(
+                    _mm256_loadu_si256((const __m256i *)(wp[r] + b0 * (CPU_DQ_BLOCK / 2))), xr);
+                __m256i lo = _mm256_and_si256(v, lo4);
+                __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+                __m256i d =
+                    _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xo));
+                d = _mm256_madd_epi16(d, ones);
+                gacc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), s, gacc[r]);
+            }
+        }
+        for (int r = 0; r < NR; r++)
+            acc[r] = _mm256_fmadd_ps(gacc[r], sw_vec(w, (n + r) * ngw + g, two), acc[r]);
+    }
+}
+
+/* 8-bit: as tile4, one block at a time. */
+static inline __attribute__((always_inline)) void
+tile8(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, __m256 *acc)
+{
+    const size_t K = a->K, nb = a->nb, bpg = w->G / CPU_DQ_BLOCK, ngw = w->ngw;
+    const __m256i xr = _mm256_set1_epi8((char)w->xor_mask), ones = _mm256_set1_epi16(1);
+    const int8_t *xq = a->q + m * K;
+    const float *sa = a->sa + m * nb;
+    const uint8_t *wp[GV_T];
+    const size_t pf = 2 * GV_T * K; /* the same bytes two tiles ahead */
+    for (int r = 0; r < NR; r++) {
+        wp[r] = w->data + (n + r) * K;
+        acc[r] = _mm256_setzero_ps();
+    }
+    for (size_t g = 0; g < ngw; g++) {
+        __m256 gacc[GV_T];
+        for (int r = 0; r < NR; r++)
+            gacc[r] = _mm256_setzero_ps();
+        for (size_t b = g * bpg; b < (g + 1) * bpg; b++) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(xq + b * CPU_DQ_BLOCK));
+            __m256 s = _mm256_broadcast_ss(sa + b);
+            for (int r = 0; r < NR; r++) {
+                if ((b & 1) == 0)
+                    _mm_prefetch((const char *)(wp[r] + b * CPU_DQ_BLOCK) + pf, _MM_HINT_T0);
+                __m256i v = _mm256_xor_si256(
+                    _mm256_loadu_si256((const __m256i *)(wp[r] + b * CPU_DQ_BLOCK)), xr);
+                __m256i d = _mm256_maddubs_epi16(_mm256_abs_epi8(v), _mm256_sign_epi8(x, v));
+                d = _mm256_madd_epi16(d, ones);
+                gacc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), s, gacc[r]);
+            }
+        }
+        for (int r = 0; r < NR; r++)
+            acc[r] = _mm256_fmadd_ps(gacc[r], _mm256_set1_ps(sw1(w, (n + r) * ngw + g)), acc[r]);
+    }
+}
+
+/* Rows [n, n + NR) x activation row m -> out. */
+static inline __attribute__((always_inline)) void tile_out(const cpu_dq_act *a, const cpu_dq_w *w,
+                                                           const int bits, size_t n, size_t m,
+                                                           const int NR, float *out, size_t ldo)
+{
+    __m256 acc[GV_T];
+    if (bits == 4)
+        tile4(a, w, n, m, NR, acc);
+    else
+        tile8(a, w, n, m, NR, acc);
+    for (int r = 0; r < NR; r++) {
+        float corr = w->has_zp ? zp_correction(w, n + r, a->zs + m * a->ngw) : 0.0f;
+        out[m * ldo + n + r] = hsum(acc[r]) - corr;
+    }
+}
+
+static inline __attribute__((always_inline)) void rows_bits(const cpu_dq_act *a, const cpu_dq_w *w,
+                                                            const int bits, size_t n0, size_t n1,
+                                                            float *out, size_t ldo)
+{
+    size_t n = n0;
+    for (; n + GV_T <= n1; n += GV_T) /* the W tile stays in cache across activation rows */
+        for (size_t m = 0; m < a->M; m++)
+            tile_out(a, w, bits, n, m, GV_T, out, ldo);
+    for (; n < n1; n++)
+        for (size_t m = 0; m < a->M; m++)
+            tile_out(a, w, bits, n, m, 1, out, ldo);
+}
+
+void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                      size_t ldo, float *pbuf)
+{
+    (void)pbuf;
+    if (w->bits == 4)
+        rows_bits(a, w, 4, n0, n1, out, ldo);
+    else
+        rows_bits(a, w, 8, n0, n1, out, ldo);
+}
