@@ -11,6 +11,7 @@
  */
 #include <genrt/genrt.h>
 
+#include "test_llm.h"
 #include "test_util.h"
 
 #include <math.h>
@@ -70,22 +71,14 @@ static long vm_hwm(void) {
 
 /* One infer of ids[n] at positions past..; returns the argmax of the last row, -1 on error. */
 static int64_t step(grt_infer_request *rq, const int64_t *ids, int64_t past, size_t n) {
-    int64_t dims[2] = {1, (int64_t)n}, pos[PROMPT], best = -1;
-    grt_tensor *ti = NULL, *tp = NULL, *out = NULL;
-    for (size_t i = 0; i < n; i++) pos[i] = past + (int64_t)i;
-    if (!grt_tensor_wrap(GRT_I64, 2, dims, NULL, (void *)ids, n * 8, &ti) &&
-        !grt_tensor_wrap(GRT_I64, 2, dims, NULL, pos, n * 8, &tp) && !grt_infer_request_set_tensor(rq, "input_ids", ti) &&
-        !grt_infer_request_set_tensor(rq, "position_ids", tp) && !grt_infer_request_infer(rq) &&
-        !grt_infer_request_get_tensor(rq, "logits", &out) && grt_tensor_element_count(out) == n * VOCAB) {
-        const float *l = (const float *)grt_tensor_data(out) + (n - 1) * VOCAB;
-        best = 0;
-        for (int64_t v = 0; v < VOCAB; v++) {
-            if (!isfinite(l[v])) return -1;
-            if (l[v] > l[best]) best = v;
-        }
+    const float *all = NULL;
+    int64_t vocab = 0, best = 0;
+    if (test_llm_step(rq, ids, n, past, &all, &vocab) != GRT_OK || vocab != VOCAB) return -1;
+    const float *l = all + (n - 1) * VOCAB;
+    for (int64_t v = 0; v < VOCAB; v++) {
+        if (!isfinite(l[v])) return -1;
+        if (l[v] > l[best]) best = v;
     }
-    grt_tensor_destroy(ti);
-    grt_tensor_destroy(tp);
     return best;
 }
 

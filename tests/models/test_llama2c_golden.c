@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 #include <genrt/genrt.h>
 
+#include "test_llm.h"
 #include "test_util.h"
 
 #define PROMPT_LEN 32
@@ -105,30 +106,13 @@ done:
 
 /* One infer of ids[n] at positions pos0..pos0+n-1; *logits (borrowed) is [1, n, VOCAB]. */
 static grt_status run(grt_infer_request *rq, const int64_t *ids, size_t n, int64_t pos0, const float **logits) {
-    int64_t dims[2] = {1, (int64_t)n}, pos[128];
-    grt_tensor *ti = NULL, *tp = NULL, *out = NULL;
-    grt_status st;
-    *logits = NULL;
-    if (n > 128) return GRT_ERROR_INVALID_ARGUMENT;
-    for (size_t i = 0; i < n; i++) pos[i] = pos0 + (int64_t)i;
-    if ((st = grt_tensor_wrap(GRT_I64, 2, dims, NULL, (void *)ids, n * sizeof *ids, &ti)) != GRT_OK) goto done;
-    if ((st = grt_tensor_wrap(GRT_I64, 2, dims, NULL, pos, n * sizeof *pos, &tp)) != GRT_OK) goto done;
-    if ((st = grt_infer_request_set_tensor(rq, "input_ids", ti)) != GRT_OK) goto done;
-    if ((st = grt_infer_request_set_tensor(rq, "position_ids", tp)) != GRT_OK) goto done;
-    if ((st = grt_infer_request_infer(rq)) != GRT_OK) goto done;
-    if ((st = grt_infer_request_get_tensor(rq, "logits", &out)) != GRT_OK) goto done;
-    const int64_t *d = grt_tensor_dims(out);
-    if (grt_tensor_element_type(out) != GRT_F32 || grt_tensor_rank(out) != 3 || d[0] != 1 || d[1] != (int64_t)n ||
-        d[2] != VOCAB || !grt_tensor_is_dense(out)) {
-        fprintf(stderr, "logits: unexpected type/shape\n");
+    int64_t vocab = 0;
+    grt_status st = test_llm_step(rq, ids, n, pos0, logits, &vocab);
+    if (st == GRT_OK && vocab != VOCAB) {
+        fprintf(stderr, "logits: vocabulary %lld, expected %d\n", (long long)vocab, VOCAB);
+        *logits = NULL;
         st = GRT_ERROR_SHAPE;
-        goto done;
     }
-    *logits = grt_tensor_data(out);
-done:
-    /* The request borrows the inputs only for the infer that just ran; rebinding comes next time. */
-    grt_tensor_destroy(ti);
-    grt_tensor_destroy(tp);
     return st;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_llm.h"
 #include "test_util.h"
 
 enum { PROMPT = 8, DECODE = 24, MAX_VOCAB = 4096, REPEATS = 3 };
@@ -29,27 +30,12 @@ typedef struct seq_result {
 static grt_status step(grt_infer_request *rq, const int64_t *ids, size_t n, int64_t pos0,
                        const float **last, int64_t *vocab)
 {
-    int64_t dims[2] = {1, (int64_t)n}, pos[PROMPT];
-    grt_tensor *ti = NULL, *tp = NULL, *out = NULL;
-    grt_status st;
-    for (size_t i = 0; i < n; i++)
-        pos[i] = pos0 + (int64_t)i;
-    if ((st = grt_tensor_wrap(GRT_I64, 2, dims, NULL, (void *)ids, n * sizeof(*ids), &ti)) != GRT_OK ||
-        (st = grt_tensor_wrap(GRT_I64, 2, dims, NULL, pos, n * sizeof(*pos), &tp)) != GRT_OK ||
-        (st = grt_infer_request_set_tensor(rq, "input_ids", ti)) != GRT_OK ||
-        (st = grt_infer_request_set_tensor(rq, "position_ids", tp)) != GRT_OK ||
-        (st = grt_infer_request_infer(rq)) != GRT_OK ||
-        (st = grt_infer_request_get_tensor(rq, "logits", &out)) != GRT_OK)
-        goto done;
-    if (grt_tensor_rank(out) != 3 || grt_tensor_dims(out)[2] > MAX_VOCAB) {
+    const float *all = NULL;
+    grt_status st = test_llm_step(rq, ids, n, pos0, &all, vocab);
+    if (st == GRT_OK && *vocab > MAX_VOCAB)
         st = GRT_ERROR_SHAPE;
-        goto done;
-    }
-    *vocab = grt_tensor_dims(out)[2];
-    *last = (const float *)grt_tensor_data(out) + (n - 1) * (size_t)*vocab;
-done:
-    grt_tensor_destroy(ti);
-    grt_tensor_destroy(tp);
+    if (st == GRT_OK)
+        *last = all + (n - 1) * (size_t)*vocab;
     return st;
 }
 
