@@ -14,9 +14,11 @@
  * expanded once into pbuf with F16C. Reentrant, no allocation.
  */
 #include <immintrin.h>
+#include <string.h>
 
 #include <genrt/types.h>
 
+#include "arch/avx2/convert_avx2.h"
 #include "kernels/matmul/dq.h"
 
 #define DQ_T 4 /* rows per tile */
@@ -29,21 +31,13 @@ static inline float hsum(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* dst[0..n) = f16 or f32 src[0..n) as f32 (F16C). */
+/* dst[0..n) = f16 or f32 src[0..n) as f32. */
 static void load_f32(const void *src, int f16, size_t n, float *dst)
 {
-    size_t i = 0;
-    if (f16) {
-        const uint16_t *h = src;
-        for (; i + 8 <= n; i += 8)
-            _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))));
-        for (; i < n; i++)
-            dst[i] = _cvtsh_ss(h[i]);
-    } else {
-        const float *f = src;
-        for (; i < n; i++)
-            dst[i] = f[i];
-    }
+    if (f16)
+        cpu_avx2_f16_to_f32(src, n, dst);
+    else
+        memcpy(dst, src, n * sizeof(float));
 }
 
 /* cpu_dq_row_params with F16C and vector conversions for the common layouts. */
