@@ -7,11 +7,13 @@
  * Built with the tests, never run by ctest.
  *
  * Usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] [--m M[,M..]]
- *                     [--w FMT[,FMT..]] [--time SECONDS] [--peak]
+ *                     [--w FMT[,FMT..]] [--time SECONDS] [--peak] [--hot]
  *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
  *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points); default: all.
  *   --dq: DYNAMIC_QUANTIZATION_GROUP_SIZE for compressed weights (default 32; 0 = f32 activations).
  *   --peak: also measure the AVX2 int8 peak (vpmaddubsw + vpmaddwd + vpaddd) on every thread.
+ *   --hot: M = 1 uses one weight copy (cached when it fits in L2/L3): the kernel's compute ceiling,
+ *          to tell a compute-bound decode kernel from a memory-bound one.
  * Prints one line per (format, shape, M). Timings on a shared machine are noisy: compare ratios
  * from one run.
  */
@@ -125,6 +127,8 @@ static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, size_t nw, c
 #define MAX_COPIES 64
 #define ROTATE_BYTES (96u << 20) /* > the 32 MiB L3: M = 1 weights come from memory */
 
+static int hot; /* --hot: never rotate */
+
 static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
 {
     int64_t wd[2] = {(int64_t)N, (int64_t)K}, ad[2] = {(int64_t)M, (int64_t)K},
@@ -145,7 +149,7 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
             W[c].comp = &q[c].ci;
             wbytes = (double)(W[c].bytes + q[c].ci.scales_bytes + q[c].ci.zero_points_bytes);
         }
-        if (c == 0 && M == 1) /* decode: enough copies to overflow the caches */
+        if (c == 0 && M == 1 && !hot) /* decode: enough copies to overflow the caches */
             nw = (size_t)(ROTATE_BYTES / wbytes) + 1 < MAX_COPIES ? (size_t)(ROTATE_BYTES / wbytes) + 1
                                                                  : MAX_COPIES;
     }
@@ -176,6 +180,8 @@ int main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--peak") == 0) {
             peak = 1;
+        } else if (strcmp(argv[i], "--hot") == 0) {
+            hot = 1;
         } else if (v != NULL && strcmp(argv[i], "--isa") == 0) {
             isa = argv[++i];
         } else if (v != NULL && strcmp(argv[i], "--threads") == 0) {
@@ -190,7 +196,7 @@ int main(int argc, char **argv)
             min_s = atof(argv[++i]);
         } else {
             fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] "
-                            "[--m M,..] [--w FMT,..] [--time S] [--peak]\n");
+                            "[--m M,..] [--w FMT,..] [--time S] [--peak] [--hot]\n");
             return 2;
         }
     }

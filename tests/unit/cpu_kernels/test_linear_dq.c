@@ -205,8 +205,12 @@ static void run_isa(void)
         for (size_t s = 1; s < 4; s += 2) {
             dq_case c = {st[s], GRT_F16, 5, 21, 256, 64, 32, 0};
             dq_case x = {st[s], GRT_F32, 5, 21, 256, 256, 128, 1};
+            dq_case g1 = {st[s], GRT_F16, 1, 21, 256, 256, 32, 0}; /* decode, per channel */
+            dq_case g2 = {st[s], GRT_F32, 2, 45, 256, 32, 64, 1};  /* decode, group 32 */
             run_case(&c, 1);
             run_case(&x, 1);
+            run_case(&g1, 1);
+            run_case(&g2, 1);
         }
         th_qw_zp_type = GRT_UNDEFINED;
     }
