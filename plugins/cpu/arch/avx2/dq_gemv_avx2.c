@@ -236,46 +236,9 @@ static inline __m128 hsum4(const __m256 *a)
     return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-/* Scales of groups i..i+3. */
-static inline __m128 sw4(const cpu_dq_w *w, size_t i)
-{
-    if (w->scales_f16)
-        return _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)((const uint16_t *)w->scales + i)));
-    return _mm_loadu_ps((const float *)w->scales + i);
-}
-
-/* Mapped zero points of groups i..i+3 (i even for packed u4). */
-static inline __m128 zp4(const cpu_dq_w *w, size_t i)
-{
-    __m128 shift = _mm_set1_ps(w->bits == 8 ? -128.0f : 0.0f);
-    const uint8_t *z8 = w->zps;
-    if (w->zps == NULL)
-        return _mm_set1_ps(w->bits == 4 ? 8.0f : 0.0f);
-    switch (w->zp_type) {
-    case GRT_F32: return _mm_add_ps(_mm_loadu_ps((const float *)w->zps + i), shift);
-    case GRT_F16:
-        return _mm_add_ps(
-            _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)((const uint16_t *)w->zps + i))), shift);
-    case GRT_U4: {
-        int b2 = z8[i / 2] | z8[i / 2 + 1] << 8;
-        __m128i x = _mm_cvtsi32_si128(b2);
-        __m128i v = _mm_cvtepu8_epi32(_mm_unpacklo_epi8(x, x)); /* b0 b0 b1 b1 */
-        v = _mm_srlv_epi32(v, _mm_setr_epi32(0, 4, 0, 4));
-        return _mm_cvtepi32_ps(_mm_and_si128(v, _mm_set1_epi32(0xf)));
-    }
-    default: {
-        int32_t b4;
-        __builtin_memcpy(&b4, z8 + i, 4);
-        return _mm_add_ps(_mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(b4))), shift);
-    }
-    }
-}
-
 /* Zero-point corrections of rows [n, n + 4) (zs: the activation row's sums). */
 static inline __m128 zp_correction4(const cpu_dq_w *w, size_t n, const float *zs)
 {
-    if (w->ngw == 1 && n % 2 == 0) /* per channel: sw[n + r] * zp[n + r] * zs[0] */
-        return _mm_mul_ps(_mm_mul_ps(sw4(w, n), zp4(w, n)), _mm_set1_ps(zs[0]));
     return _mm_setr_ps(zp_correction(w, n, zs), zp_correction(w, n + 1, zs),
                        zp_correction(w, n + 2, zs), zp_correction(w, n + 3, zs));
 }
