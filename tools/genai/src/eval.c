@@ -15,22 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-grt_status grt_eval_error(grt_status st, const char *fmt, ...) {
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return grt_set_last_error(st, msg);
-}
-
 grt_status grt_eval_run_sequence(grt_infer_request *rq, const int32_t *ids, size_t n, const float **logits,
                                  size_t *vocab) {
     grt_status st;
     grt_tensor *t_ids = NULL, *t_pos = NULL, *out = NULL;
     int64_t dims[2] = {1, (int64_t)n};
     for (size_t i = 0; i < n; i++)
-        if (ids[i] < 0) return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval: negative token id %d", (int)ids[i]);
+        if (ids[i] < 0) return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval: negative token id %d", (int)ids[i]);
     if ((st = grt_infer_request_reset_state(rq)) || (st = grt_tensor_create(GRT_I64, 2, dims, &t_ids)) ||
         (st = grt_tensor_create(GRT_I64, 2, dims, &t_pos)))
         goto fail;
@@ -46,14 +37,14 @@ grt_status grt_eval_run_sequence(grt_infer_request *rq, const int32_t *ids, size
     const int64_t *od = grt_tensor_dims(out);
     if (grt_tensor_element_type(out) != GRT_F32 || grt_tensor_rank(out) != 3 || od[0] != 1 ||
         od[1] != (int64_t)n || od[2] <= 0 || !grt_tensor_is_dense(out)) {
-        st = grt_eval_error(GRT_ERROR_SHAPE, "eval: output 'logits' is not f32 [1, %zu, V]", n);
+        st = grt_gen_error(GRT_ERROR_SHAPE, "eval: output 'logits' is not f32 [1, %zu, V]", n);
         goto fail;
     }
     *vocab = (size_t)od[2];
     *logits = grt_tensor_data(out);
     for (size_t i = 0; i < n; i++)
         if ((size_t)ids[i] >= *vocab) {
-            st = grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval: token id %d at %zu is out of range for the vocabulary (%zu)",
+            st = grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval: token id %d at %zu is out of range for the vocabulary (%zu)",
                             (int)ids[i], i, *vocab);
             goto fail;
         }
@@ -81,11 +72,11 @@ size_t grt_eval_argmax(const float *row, size_t v) {
 grt_status grt_eval_perplexity(grt_compiled_model *cm, const int32_t *ids, size_t n, size_t ctx, size_t stride,
                                grt_eval_progress_fn progress, void *user, grt_perplexity_result *out) {
     if (out) memset(out, 0, sizeof *out);
-    if (!cm || !ids || !out) return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: NULL argument");
-    if (n < 2) return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: need at least 2 tokens, got %zu", n);
-    if (ctx < 2) return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: context %zu < 2", ctx);
+    if (!cm || !ids || !out) return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: NULL argument");
+    if (n < 2) return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: need at least 2 tokens, got %zu", n);
+    if (ctx < 2) return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: context %zu < 2", ctx);
     if (stride == 0 || stride > ctx)
-        return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: stride %zu not in [1, context %zu]", stride, ctx);
+        return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval perplexity: stride %zu not in [1, context %zu]", stride, ctx);
     size_t total = 1;
     for (size_t b = 0; b + ctx < n; b += stride) total++;
     grt_infer_request *rq = NULL;
@@ -126,9 +117,9 @@ static int cmp_double(const void *a, const void *b) {
 grt_status grt_eval_kld(grt_compiled_model *model, grt_compiled_model *base, const int32_t *ids, size_t n_seqs,
                         size_t seq_len, grt_eval_progress_fn progress, void *user, grt_kld_result *out) {
     if (out) memset(out, 0, sizeof *out);
-    if (!model || !base || !ids || !out) return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval kld: NULL argument");
+    if (!model || !base || !ids || !out) return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval kld: NULL argument");
     if (n_seqs == 0 || seq_len < 2)
-        return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval kld: need >= 1 sequence of >= 2 tokens (got %zu of %zu)",
+        return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval kld: need >= 1 sequence of >= 2 tokens (got %zu of %zu)",
                           n_seqs, seq_len);
     grt_infer_request *rq_m = NULL, *rq_b = NULL;
     double *klds = NULL, *pm = NULL;
@@ -139,7 +130,7 @@ grt_status grt_eval_kld(grt_compiled_model *model, grt_compiled_model *base, con
         (st = grt_compiled_model_create_infer_request(base, &rq_b)))
         goto fail;
     if (!(klds = malloc(n_pos * sizeof *klds))) {
-        st = grt_eval_error(GRT_ERROR_OUT_OF_MEMORY, "eval kld: out of memory");
+        st = grt_gen_error(GRT_ERROR_OUT_OF_MEMORY, "eval kld: out of memory");
         goto fail;
     }
     for (size_t s = 0; s < n_seqs; s++) {
@@ -149,13 +140,13 @@ grt_status grt_eval_kld(grt_compiled_model *model, grt_compiled_model *base, con
         if ((st = grt_eval_run_sequence(rq_m, seq, seq_len, &lm, &vm)) || (st = grt_eval_run_sequence(rq_b, seq, seq_len, &lb, &vb)))
             goto fail;
         if (vm != vb) {
-            st = grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval kld: vocabulary sizes differ (model %zu, base %zu)", vm, vb);
+            st = grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval kld: vocabulary sizes differ (model %zu, base %zu)", vm, vb);
             goto fail;
         }
         if (pm_cap < vm) {
             free(pm);
             if (!(pm = malloc(vm * sizeof *pm))) {
-                st = grt_eval_error(GRT_ERROR_OUT_OF_MEMORY, "eval kld: out of memory");
+                st = grt_gen_error(GRT_ERROR_OUT_OF_MEMORY, "eval kld: out of memory");
                 goto fail;
             }
             pm_cap = vm;
@@ -196,16 +187,16 @@ fail:
 grt_status grt_eval_sample_sequences(grt_compiled_model *cm, int32_t first, size_t n_seqs, size_t seq_len,
                                      uint64_t seed, grt_eval_progress_fn progress, void *user, int32_t **ids) {
     if (ids) *ids = NULL;
-    if (!cm || !ids) return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval sample: NULL argument");
+    if (!cm || !ids) return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval sample: NULL argument");
     if (n_seqs == 0 || seq_len < 2 || first < 0)
-        return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT,
+        return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT,
                           "eval sample: need >= 1 sequence of >= 2 tokens and a first token >= 0");
     grt_llm_session *ss = NULL;
     grt_generation_result res;
     memset(&res, 0, sizeof res);
     int32_t *all = malloc(n_seqs * seq_len * sizeof *all);
     grt_status st = GRT_OK;
-    if (!all) return grt_eval_error(GRT_ERROR_OUT_OF_MEMORY, "eval sample: out of memory");
+    if (!all) return grt_gen_error(GRT_ERROR_OUT_OF_MEMORY, "eval sample: out of memory");
     if ((st = grt_llm_session_create(cm, NULL, &ss))) goto fail;
     for (size_t s = 0; s < n_seqs; s++) {
         grt_generation_config cfg;
@@ -218,7 +209,7 @@ grt_status grt_eval_sample_sequences(grt_compiled_model *cm, int32_t first, size
             (st = grt_llm_session_generate(ss, &first, 1, &cfg, NULL, NULL, &res)))
             goto fail;
         if (res.n_ids != seq_len - 1) {
-            st = grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval sample: generation stopped after %zu of %zu tokens",
+            st = grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval sample: generation stopped after %zu of %zu tokens",
                             res.n_ids, seq_len - 1);
             goto fail;
         }

@@ -31,7 +31,7 @@ static grt_status answer(grt_llm_session *ss, const int32_t *prompt, size_t n, s
     if (st) return st;
     *n_ids = res.n_ids;
     *ids = malloc((res.n_ids ? res.n_ids : 1) * sizeof **ids);
-    if (!*ids) st = grt_eval_error(GRT_ERROR_OUT_OF_MEMORY, "eval similarity: out of memory");
+    if (!*ids) st = grt_gen_error(GRT_ERROR_OUT_OF_MEMORY, "eval similarity: out of memory");
     else memcpy(*ids, res.ids, res.n_ids * sizeof **ids);
     grt_generation_result_clear(&res);
     return st;
@@ -99,7 +99,7 @@ static grt_status compare(grt_infer_request *rq_m, grt_infer_request *rq_b, cons
     unsigned char *used = malloc(nb + 1);
     int32_t *seq = malloc((n_prompt + nb) * sizeof *seq);
     if (!row || !used || !seq) {
-        st = grt_eval_error(GRT_ERROR_OUT_OF_MEMORY, "eval similarity: out of memory");
+        st = grt_gen_error(GRT_ERROR_OUT_OF_MEMORY, "eval similarity: out of memory");
         goto done;
     }
     p->token_f1 = f1(bag_overlap(p->model_ids, nm, p->base_ids, nb, used), nm, nb);
@@ -113,7 +113,7 @@ static grt_status compare(grt_infer_request *rq_m, grt_infer_request *rq_b, cons
             (st = answer_logprob(rq_b, seq, n_prompt, nb, &lb, &vb)))
             goto done;
         if (vm != vb) {
-            st = grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: vocabulary sizes differ (model %zu, base %zu)",
+            st = grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: vocabulary sizes differ (model %zu, base %zu)",
                                 vm, vb);
             goto done;
         }
@@ -134,12 +134,12 @@ grt_status grt_eval_similarity(grt_compiled_model *model, grt_compiled_model *ba
                                grt_eval_progress_fn progress, void *user, grt_similarity_result *out) {
     if (out) memset(out, 0, sizeof *out);
     if (!model || !base || !prompts || !prompt_lens || !out)
-        return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: NULL argument");
+        return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: NULL argument");
     if (n_prompts == 0 || max_new_tokens == 0)
-        return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: need >= 1 prompt and >= 1 new token");
+        return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: need >= 1 prompt and >= 1 new token");
     for (size_t i = 0; i < n_prompts; i++)
         if (!prompts[i] || prompt_lens[i] == 0)
-            return grt_eval_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: prompt %zu is empty", i);
+            return grt_gen_error(GRT_ERROR_INVALID_ARGUMENT, "eval similarity: prompt %zu is empty", i);
     grt_llm_session *ss_m = NULL, *ss_b = NULL;
     grt_infer_request *rq_m = NULL, *rq_b = NULL;
     grt_similarity_result r;
@@ -151,7 +151,7 @@ grt_status grt_eval_similarity(grt_compiled_model *model, grt_compiled_model *ba
         (st = grt_compiled_model_create_infer_request(base, &rq_b)))
         goto fail;
     if (!(r.prompts = calloc(n_prompts, sizeof *r.prompts))) {
-        st = grt_eval_error(GRT_ERROR_OUT_OF_MEMORY, "eval similarity: out of memory");
+        st = grt_gen_error(GRT_ERROR_OUT_OF_MEMORY, "eval similarity: out of memory");
         goto fail;
     }
     r.n_prompts = n_prompts;

@@ -1,6 +1,6 @@
 /*
  * tools/genai/src/eval_util.h - helpers shared by the eval*.c files of libgenrt_genai (defined in
- * eval.c; hidden symbols, not part of the public API): error reporting, running one token sequence
+ * eval.c; hidden symbols, not part of the public API): running one token sequence
  * as a fresh sequence, log-softmax normaliser and argmax of a logits row.
  * Ownership: see each function. Threading: reentrant.
  */
@@ -9,8 +9,7 @@
 
 #include <genrt/genrt.h>
 
-/* Sets the thread's last error to the formatted message and returns st. */
-grt_status grt_eval_error(grt_status st, const char *fmt, ...);
+#include "generate.h" /* grt_gen_error: errors are reported as in the rest of the library */
 
 /* Runs ids[n] as a fresh sequence (state reset, positions 0..n-1) in one infer. *logits
  * (borrowed from rq until its next infer) gets n rows of *vocab floats.
