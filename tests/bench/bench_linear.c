@@ -50,6 +50,7 @@ static const wfmt fmts[] = {
     {"bf16", GRT_BF16, GRT_UNDEFINED, 0},      {"int8", GRT_UNDEFINED, GRT_I8, 0},
     {"int8a", GRT_UNDEFINED, GRT_U8, 0},       {"int4-g32", GRT_UNDEFINED, GRT_I4, 32},
     {"int4-g128", GRT_UNDEFINED, GRT_I4, 128}, {"int4a-g128", GRT_UNDEFINED, GRT_U4, 128},
+    {"int4a-g32", GRT_UNDEFINED, GRT_U4, 32},
 };
 
 static int listed(const char *list, const char *name)

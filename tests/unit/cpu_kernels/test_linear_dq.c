@@ -140,10 +140,10 @@ static void run_case(const dq_case *c, int quantized)
     th_free(&O);
 }
 
-/* Prefill tiles (arch/avx2/dq_avx2.c: 4 activation rows x 1 W row, integer sums over the runs of
- * sp = gcd(ga, G) / 32 blocks sharing both scales, 4-bit in int16 over at most 8 blocks): M tails
- * 4 / 5 / 8 / 13 / 512, N tail 37, per-token activation groups (ga = K), runs of 1 / 2 / 3 / 4 /
- * 8 / 12 / 128 blocks, runs not aligned to the larger group (ga 192, G 128: sp 2). */
+/* GEMM cases (arch/avx2/dq_avx2.c: panels of 16 W rows x micro-tiles of 4 activation rows):
+ * M tails 4 / 5 / 8 / 13 / 512 (and 6, 7, 9, 17 elsewhere), N tails (37, 19, 3, ...), per-token
+ * activation groups (ga = K), activation and weight groups sharing runs of 1 / 2 / 3 / 4 / 8 / 12
+ * / 128 blocks, runs not aligned to the larger group (ga 192, G 128). */
 static void run_gemm_cases(grt_element_type storage)
 {
     static const size_t ms[] = {4, 8, 13};

@@ -54,12 +54,16 @@ typedef struct cpu_dq_w {
 typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1,
                                float *out, size_t ldo, float *pbuf);
 
-/* Rows of W whose group parameters a kernel expands at once. */
+/* W rows per work item when N is split over threads (a multiple of CPU_DQ_PANEL). */
 #define CPU_DQ_NB 32
+/* W rows the AVX2 GEMM unpacks at once into a panel (arch/avx2/dq_avx2.c). */
+#define CPU_DQ_PANEL 16
 
+/* pbuf floats a row kernel needs: the panel (16 rows x K bytes), its per-block and per-group
+ * parameters (16 floats each), and one row's sw and zp (2 * ngw). */
 static inline size_t cpu_dq_pbuf_floats(const cpu_dq_w *w)
 {
-    return 2 * CPU_DQ_NB * w->ngw;
+    return CPU_DQ_PANEL * w->K / 4 + CPU_DQ_PANEL * (w->K / CPU_DQ_BLOCK + w->ngw) + 2 * w->ngw;
 }
 
 /* sw[g], zp[g] (g < ngw) of weight row n, zp already mapped as described above (0 when the
@@ -84,7 +88,8 @@ void cpu_dq_perm_block_scalar(int8_t *block);
 void cpu_dq_rows_scalar(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                         size_t ldo, float *pbuf);
 #ifdef GENRT_CPU_X86
-/* AVX2 kernel (arch/avx2/dq_avx2.c): only when cpu_isa_active() >= CPU_ISA_AVX2. */
+/* AVX2 GEMM over packed panels (arch/avx2/dq_avx2.c), any M: only when cpu_isa_active() >=
+ * CPU_ISA_AVX2. */
 void cpu_dq_rows_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf);
 /* AVX2 decode GEMV (arch/avx2/dq_gemv_avx2.c), same contract, meant for a->M < 4; pbuf unused.
