@@ -132,8 +132,7 @@ micro(const cpu_dq_act *a, const int bits, const int MR, int has_zp, size_t m0, 
         __m256i s[DQ_MR][2];
         for (int j = 0; j < MR; j++)
             s[j][0] = s[j][1] = _mm256_setzero_si256();
-        /* not unrolled: GCC would reassociate the unrolled int16 sums into a tree of spills */
-#pragma GCC unroll 1
+#pragma GCC unroll 8
         for (int st = 0; st < 8; st++) {
             __m256i w0 = _mm256_loadu_si256((const __m256i *)(pb + st * 64));
             __m256i w1 = _mm256_loadu_si256((const __m256i *)(pb + st * 64 + 32));
@@ -157,6 +156,10 @@ micro(const cpu_dq_act *a, const int bits, const int MR, int has_zp, size_t m0, 
                         s[j][1],
                         _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(x, w1)), ones));
                 }
+                /* Without this barrier GCC hoists all of a step's products ahead of the sums and
+                 * spills one sum (its chain then runs through store forwarding): measured 1.5x
+                 * slower. */
+                __asm__("" : "+x"(s[j][0]), "+x"(s[j][1]));
             }
         }
         const __m256 sw0 = _mm256_loadu_ps(swb + b * DQ_NR), sw1 = _mm256_loadu_ps(swb + b * DQ_NR + 8);
