@@ -68,40 +68,69 @@ static void row_params(const cpu_dq_w *w, size_t n, float *sw, float *zp)
         zp[g] += shift;
 }
 
+/* Block b of W row `src` unpacked into the activation order (4-bit: 16 bytes, low nibbles =
+ * positions 0-15, high nibbles = 16-31; 8-bit: 32 bytes as s8); NULL = a zero row. */
+static inline __m256i unpack_block(const uint8_t *src, int bits, size_t b, __m256i xr)
+{
+    if (src == NULL)
+        return _mm256_setzero_si256();
+    if (bits == 4) {
+        __m128i p = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + b * 16)),
+                                  _mm256_castsi256_si128(xr));
+        return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(p, 4), p), _mm256_set1_epi8(0x0f));
+    }
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + b * 32)), xr);
+}
+
+/* In place 8 x 8 transpose of 32-bit elements: r[i] dword s -> r[s] dword i. */
+static inline void transpose8(__m256i r[8])
+{
+    __m256i t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+        u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+        u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+        u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
+    }
+}
+
 /* The panel of W rows [n, n + nr) (nr <= DQ_NR): pw [nb][8 steps][2][8][4] bytes, swb [nb][16]
- * (each block's weight scale), swzp [ngw][16] (sw * zp per group); tmp: 2 * ngw floats. */
+ * (each block's weight scale), swzp [ngw][16] (sw * zp per group); tmp: 2 * ngw floats. Each
+ * block of 8 rows is unpacked to 8 vectors of 8 steps and transposed to 8 vectors of 8 rows. */
 static void pack_panel(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, float *swb,
                        float *swzp, float *tmp)
 {
     const size_t K = w->K, nb = K / CPU_DQ_BLOCK, ngw = w->ngw, bpg = w->G / CPU_DQ_BLOCK;
     const size_t row_bytes = w->bits == 4 ? K / 2 : K;
-    const __m256i xr = _mm256_set1_epi8((char)w->xor_mask), lo = _mm256_set1_epi8(0x0f);
+    const __m256i xr = _mm256_set1_epi8((char)w->xor_mask);
+    for (size_t v = 0; v < DQ_NR / 8; v++) {
+        const uint8_t *src[8];
+        for (size_t i = 0; i < 8; i++)
+            src[i] = v * 8 + i < nr ? w->data + (n + v * 8 + i) * row_bytes : NULL;
+        for (size_t b = 0; b < nb; b++) {
+            __m256i r[8];
+            for (int i = 0; i < 8; i++)
+                r[i] = unpack_block(src[i], w->bits, b, xr);
+            transpose8(r);
+            for (int st = 0; st < 8; st++)
+                _mm256_storeu_si256((__m256i *)(pw + b * DQ_PANEL_BLOCK + st * 64 + v * 32), r[st]);
+        }
+    }
     for (size_t o = 0; o < DQ_NR; o++) {
-        uint8_t *dst = pw + (o / 8) * 32 + (o % 8) * 4; /* step s of block b: + (b*8 + s) * 64 */
         if (o >= nr) {
-            for (size_t i = 0; i < nb * 8; i++)
-                memset(dst + i * 64, 0, 4);
             for (size_t b = 0; b < nb; b++)
                 swb[b * DQ_NR + o] = 0.0f;
             for (size_t g = 0; g < ngw; g++)
                 swzp[g * DQ_NR + o] = 0.0f;
             continue;
-        }
-        const uint8_t *src = w->data + (n + o) * row_bytes;
-        for (size_t b = 0; b < nb; b++) {
-            __m256i v;
-            if (w->bits == 4) { /* 16 bytes: low nibbles = positions 0-15, high = 16-31 */
-                __m128i p = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + b * 16)),
-                                          _mm256_castsi256_si128(xr));
-                v = _mm256_and_si256(
-                    _mm256_set_m128i(_mm_srli_epi16(p, 4), p), lo);
-            } else {
-                v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + b * 32)), xr);
-            }
-            uint32_t d[8];
-            _mm256_storeu_si256((__m256i *)d, v);
-            for (size_t s = 0; s < 8; s++)
-                memcpy(dst + (b * 8 + s) * 64, &d[s], 4);
         }
         row_params(w, n + o, tmp, tmp + ngw);
         for (size_t b = 0; b < nb; b++)
