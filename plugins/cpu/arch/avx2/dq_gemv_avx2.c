@@ -1,6 +1,6 @@
 /*
  * arch/avx2/dq_gemv_avx2.c - AVX2 decode kernel (few activation rows) of the
- * dynamic-quantization linear path: out[m, n] for M < 4 (see
+ * dynamic-quantization linear path: out[m, n] for M <= CPU_DQ_GEMV_MAX_M (see
  * kernels/matmul/dq.h for the formula and layouts). Entered only when
  * cpu_isa_active() >= AVX2 and cpu_dq_gemv_avx2_ok() accepted the weight.
  *

@@ -56,6 +56,9 @@ typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0
 
 /* W rows per work item when N is split over threads (a multiple of CPU_DQ_PANEL). */
 #define CPU_DQ_NB 32
+/* Most activation rows for which linear_dq.c takes the GEMV instead of the packing GEMM: measured
+ * (bench_linear --m 4,6,8) the GEMV is ahead at 4 rows, even at 6, behind at 8 for 4-bit. */
+#define CPU_DQ_GEMV_MAX_M 5
 /* W rows the AVX2 GEMM unpacks at once into a panel (arch/avx2/dq_avx2.c). */
 #define CPU_DQ_PANEL 16
 
@@ -92,7 +95,8 @@ void cpu_dq_rows_scalar(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
  * CPU_ISA_AVX2. */
 void cpu_dq_rows_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf);
-/* AVX2 decode GEMV (arch/avx2/dq_gemv_avx2.c), same contract, meant for a->M < 4; pbuf unused.
+/* AVX2 decode GEMV (arch/avx2/dq_gemv_avx2.c), same contract (any M: each W tile is reused from
+ * cache across the rows), chosen for M <= CPU_DQ_GEMV_MAX_M; pbuf unused.
  * Only for weights cpu_dq_gemv_avx2_ok() accepts (nonzero): 8-bit, or 4-bit with an even number
  * of 32-blocks per row and groups of 1 or an even number of blocks. */
 void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,

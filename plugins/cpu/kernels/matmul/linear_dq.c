@@ -117,7 +117,7 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
 #ifdef GENRT_CPU_X86
     if (cpu_isa_active() >= CPU_ISA_AVX2) {
         c.rows = cpu_dq_rows_avx2;
-        if (M < 4 && cpu_dq_gemv_avx2_ok(&c.w))
+        if (M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w))
             c.rows = cpu_dq_gemv_avx2; /* decode GEMV */
         c.quant = cpu_dq_quant_group_avx2;
         c.perm = cpu_dq_perm_block_avx2;
