@@ -7,7 +7,9 @@
  * Built with the tests, never run by ctest.
  *
  * Usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] [--m M[,M..]]
- *                     [--w FMT[,FMT..]] [--time SECONDS] [--peak] [--hot]
+ *                     [--w FMT[,FMT..]] [--shapes KxN[,KxN..]] [--time SECONDS] [--peak]
+ *                     [--hot]
+ *   --shapes: weight shapes K x N instead of the TinyLlama ones (at most 16).
  *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
  *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points); default: all.
  *   --dq: DYNAMIC_QUANTIZATION_GROUP_SIZE for compressed weights (default 32; 0 = f32 activations).
@@ -173,7 +175,7 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
 
 int main(int argc, char **argv)
 {
-    const char *isa = NULL, *wlist = NULL, *mlist = "1,512";
+    const char *isa = NULL, *wlist = NULL, *mlist = "1,512", *slist = NULL;
     int threads = 2, peak = 0;
     double min_s = 0.5;
     th_dq_group_size = 32;
@@ -193,11 +195,13 @@ int main(int argc, char **argv)
             mlist = argv[++i];
         } else if (v != NULL && strcmp(argv[i], "--w") == 0) {
             wlist = argv[++i];
+        } else if (v != NULL && strcmp(argv[i], "--shapes") == 0) {
+            slist = argv[++i];
         } else if (v != NULL && strcmp(argv[i], "--time") == 0) {
             min_s = atof(argv[++i]);
         } else {
             fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] "
-                            "[--m M,..] [--w FMT,..] [--time S] [--peak] [--hot]\n");
+                            "[--m M,..] [--w FMT,..] [--shapes KxN,..] [--time S] [--peak] [--hot]\n");
             return 2;
         }
     }
@@ -210,12 +214,27 @@ int main(int argc, char **argv)
            (long long)th_dq_group_size);
     if (peak)
         run_peak(threads);
-    static const size_t shapes[][2] = {{2048, 2048}, {2048, 5632}, {2048, 256}, {5632, 2048}};
+    size_t shapes[16][2] = {{2048, 2048}, {2048, 5632}, {2048, 256}, {5632, 2048}};
+    size_t ns = 4;
+    if (slist != NULL) { /* "KxN,KxN,..." */
+        ns = 0;
+        for (const char *p = slist; p != NULL && *p && ns < 16;
+             p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+            char *x;
+            shapes[ns][0] = (size_t)strtoul(p, &x, 10);
+            shapes[ns][1] = *x == 'x' ? (size_t)strtoul(x + 1, NULL, 10) : 0;
+            if (shapes[ns][0] == 0 || shapes[ns][1] == 0) {
+                fprintf(stderr, "bench_linear: bad --shapes entry at '%s' (want KxN)\n", p);
+                return 2;
+            }
+            ns++;
+        }
+    }
     for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
         if (!listed(wlist, fmts[f].name))
             continue;
         for (const char *m = mlist; m != NULL && *m; m = strchr(m, ',') ? strchr(m, ',') + 1 : NULL)
-            for (size_t s = 0; s < 4; s++)
+            for (size_t s = 0; s < ns; s++)
                 bench_one(&fmts[f], shapes[s][0], shapes[s][1], (size_t)atol(m), min_s);
     }
     cpu_pool_destroy(th_pool);
