@@ -150,7 +150,8 @@ static inline __m256 sw_vec(const cpu_dq_w *w, size_t i, int two)
 /* 4-bit: W rows [n, n + NR) x activation row m -> acc[r] (8 lanes each, before
  * zero points). */
 static inline __attribute__((always_inline)) void
-tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, __m256 *acc)
+tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, const int XOR,
+      __m256 *acc)
 {
     const size_t K = a->K, nb = a->nb, bpg = w->G / CPU_DQ_BLOCK, ngw = w->ngw;
     const int two = bpg == 1; /* a pair spans two groups */
@@ -178,8 +179,9 @@ tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, 
             for (int r = 0; r < NR; r++) {
                 if ((b0 & 3) == 0)
                     _mm_prefetch((const char *)(wp[r] + b0 * (CPU_DQ_BLOCK / 2)) + pf, _MM_HINT_T0);
-                __m256i v = _mm256_xor_si256(
-                    _mm256_loadu_si256((const __m256i *)(wp[r] + b0 * (CPU_DQ_BLOCK / 2))), xr);
+                __m256i v = _mm256_loadu_si256((const __m256i *)(wp[r] + b0 * (CPU_DQ_BLOCK / 2)));
+                if (XOR) /* I4; U4 (mask 0) saves the uop */
+                    v = _mm256_xor_si256(v, xr);
                 __m256i lo = _mm256_and_si256(v, lo4);
                 __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
                 __m256i d =
@@ -245,12 +247,13 @@ static inline __m128 zp_correction4(const cpu_dq_w *w, size_t n, const float *zs
 
 /* Rows [n, n + NR) x activation row m -> out. */
 static inline __attribute__((always_inline)) void tile_out(const cpu_dq_act *a, const cpu_dq_w *w,
-                                                           const int bits, size_t n, size_t m,
-                                                           const int NR, float *out, size_t ldo)
+                                                           const int bits, const int XOR,
+                                                           size_t n, size_t m, const int NR,
+                                                           float *out, size_t ldo)
 {
     __m256 acc[GV_T];
     if (bits == 4)
-        tile4(a, w, n, m, NR, acc);
+        tile4(a, w, n, m, NR, XOR, acc);
     else
         tile8(a, w, n, m, NR, acc);
     if (NR % 4 == 0) {
@@ -269,25 +272,28 @@ static inline __attribute__((always_inline)) void tile_out(const cpu_dq_act *a, 
 }
 
 static inline __attribute__((always_inline)) void rows_bits(const cpu_dq_act *a, const cpu_dq_w *w,
-                                                            const int bits, size_t n0, size_t n1,
-                                                            float *out, size_t ldo)
+                                                            const int bits, const int XOR,
+                                                            size_t n0, size_t n1, float *out,
+                                                            size_t ldo)
 {
     const int T = bits == 8 ? GV_T : GV_T4; /* measured: 8-bit streams gain from 8 rows */
     size_t n = n0;
     for (; n + (size_t)T <= n1; n += (size_t)T) /* the W tile stays in cache across activation rows */
         for (size_t m = 0; m < a->M; m++)
-            tile_out(a, w, bits, n, m, T, out, ldo);
+            tile_out(a, w, bits, XOR, n, m, T, out, ldo);
     for (; n < n1; n++)
         for (size_t m = 0; m < a->M; m++)
-            tile_out(a, w, bits, n, m, 1, out, ldo);
+            tile_out(a, w, bits, XOR, n, m, 1, out, ldo);
 }
 
 void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf)
 {
     (void)pbuf;
-    if (w->bits == 4)
-        rows_bits(a, w, 4, n0, n1, out, ldo);
+    if (w->bits == 4 && w->xor_mask != 0)
+        rows_bits(a, w, 4, 1, n0, n1, out, ldo);
+    else if (w->bits == 4)
+        rows_bits(a, w, 4, 0, n0, n1, out, ldo);
     else
-        rows_bits(a, w, 8, n0, n1, out, ldo);
+        rows_bits(a, w, 8, 1, n0, n1, out, ldo);
 }
