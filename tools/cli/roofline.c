@@ -11,6 +11,7 @@
 #include "roofline.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -176,11 +177,17 @@ int grt_roofline_measure(const grt_roofline_isa *isa, size_t bytes, int threads,
     }
     size_t unit = (size_t)256 * (size_t)threads;
     bytes -= bytes % unit;
-    unsigned char *buf = aligned_alloc(64, bytes);
+    /* 2 MiB aligned and advised for transparent huge pages, as the loaded weights are
+     * (core/src/ir/weights.h): with 4 KiB pages TLB misses hold the read loop below the bus. */
+    const size_t huge = (size_t)2 << 20;
+    unsigned char *buf = aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
     if (!buf) {
         errno = ENOMEM;
         return -1;
     }
+#ifdef MADV_HUGEPAGE
+    (void)madvise(buf, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE); /* a hint only */
+#endif
     memset(buf, 1, bytes); /* touch every page before timing */
     memset(out, 0, sizeof *out);
     out->threads = threads;

@@ -351,7 +351,7 @@ grt_status grt_ir_load(const char *path, grt_model **out) {
         return grt_error(GRT_ERROR_FORMAT, "%s: truncated header (%lld of %u bytes)", path, (long long)sb.st_size,
                          GRT_IR_HEADER_SIZE);
     }
-    st = grt_ir_blob_map(fd, (size_t)sb.st_size, path, &L.map);
+    st = grt_ir_blob_read(fd, (size_t)sb.st_size, path, &L.map);
     close(fd);
     if (st != GRT_OK) return st;
     const uint8_t *base = grt_ir_blob_data(L.map);

@@ -1,39 +1,55 @@
 /*
- * ir/weights.c - reference-counted weight blobs: aligned heap memory or a read-only file mmap.
+ * ir/weights.c - reference-counted weight blobs: aligned heap memory, a read-only file mmap, or a
+ * file read into read-only anonymous memory advised for transparent huge pages.
  * Ownership and threading: see weights.h (atomic reference count, immutable bytes once shared).
  */
 #include "ir/weights.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
+/* Huge page size the large blobs are aligned to and advised for (x86-64 / arm64 THP). */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+enum { BLOB_HEAP = 0, BLOB_MAPPED = 1, BLOB_READ = 2 };
+
 struct grt_ir_blob {
     atomic_uint refs;
-    int mapped;
+    int kind;      /* BLOB_* */
     void *base;
     size_t size;
+    size_t span;   /* BLOB_READ: bytes of the anonymous mapping */
 };
+
+/* Rounds n up to a multiple of a (a power of two); 0 on overflow. */
+static size_t round_up(size_t n, size_t a) { return n > SIZE_MAX - (a - 1) ? 0 : (n + a - 1) & ~(a - 1); }
 
 grt_status grt_ir_blob_alloc(size_t size, grt_ir_blob **out) {
     grt_ir_blob *b = calloc(1, sizeof *b);
     if (!b) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "weights: out of memory");
-    /* aligned_alloc needs a size that is a multiple of the alignment (and non-zero here). */
-    size_t rounded = size + (GRT_IR_ALIGN - 1);
-    if (rounded < size) {
+    /* aligned_alloc needs a size that is a multiple of the alignment (and non-zero here). Blobs of
+     * a huge page or more are huge-page aligned and advised (decode streams them every token). */
+    size_t align = size >= HUGE_PAGE ? HUGE_PAGE : GRT_IR_ALIGN;
+    size_t rounded = round_up(size ? size : 1, align);
+    if (rounded == 0) {
         free(b);
         return grt_error(GRT_ERROR_OUT_OF_MEMORY, "weights: %zu bytes is too large", size);
     }
-    rounded -= rounded % GRT_IR_ALIGN;
-    if (rounded == 0) rounded = GRT_IR_ALIGN;
-    b->base = aligned_alloc(GRT_IR_ALIGN, rounded);
+    b->base = aligned_alloc(align, rounded);
     if (!b->base) {
         free(b);
         return grt_error(GRT_ERROR_OUT_OF_MEMORY, "weights: cannot allocate %zu bytes", size);
     }
+#ifdef MADV_HUGEPAGE
+    if (align == HUGE_PAGE) (void)madvise(b->base, rounded, MADV_HUGEPAGE); /* a hint only */
+#endif
     memset(b->base, 0, rounded);
     b->size = size;
     atomic_init(&b->refs, 1u);
@@ -52,16 +68,58 @@ grt_status grt_ir_blob_map(int fd, size_t size, const char *path, grt_ir_blob **
     }
     b->base = p;
     b->size = size;
-    b->mapped = 1;
+    b->kind = BLOB_MAPPED;
     atomic_init(&b->refs, 1u);
     *out = b;
     return GRT_OK;
 }
 
-void *grt_ir_blob_mutable(grt_ir_blob *blob) { return blob->mapped ? NULL : blob->base; }
+grt_status grt_ir_blob_read(int fd, size_t size, const char *path, grt_ir_blob **out) {
+    const char *env = getenv("GENRT_MMAP");
+    if (env && strcmp(env, "1") == 0) return grt_ir_blob_map(fd, size, path, out);
+    if (size == 0) return grt_error(GRT_ERROR_IO, "%s: cannot read an empty file", path);
+    size_t span = round_up(size, HUGE_PAGE);
+    if (span == 0) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: %zu bytes is too large", path, size);
+    grt_ir_blob *b = calloc(1, sizeof *b);
+    if (!b) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: out of memory", path);
+    /* one huge page more, so the start can be aligned to a huge page */
+    void *raw = mmap(NULL, span + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {
+        free(b);
+        return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes", path, size);
+    }
+    uint8_t *p = (uint8_t *)round_up((size_t)(uintptr_t)raw, HUGE_PAGE);
+    size_t head = (size_t)(p - (uint8_t *)raw);
+    if (head) munmap(raw, head);
+    if (HUGE_PAGE - head) munmap(p + span, HUGE_PAGE - head);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, span, MADV_HUGEPAGE); /* a hint only: without THP the read still works */
+#endif
+    for (size_t done = 0; done < size;) {
+        ssize_t n = pread(fd, p + done, size - done, (off_t)done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            munmap(p, span);
+            free(b);
+            return grt_error(GRT_ERROR_IO, "%s: read failed at byte %zu of %zu%s", path, done, size,
+                             n == 0 ? " (file shrank?)" : "");
+        }
+        done += (size_t)n;
+    }
+    (void)mprotect(p, span, PROT_READ); /* immutable from now on, like a mapping */
+    b->base = p;
+    b->size = size;
+    b->span = span;
+    b->kind = BLOB_READ;
+    atomic_init(&b->refs, 1u);
+    *out = b;
+    return GRT_OK;
+}
+
+void *grt_ir_blob_mutable(grt_ir_blob *blob) { return blob->kind != BLOB_HEAP ? NULL : blob->base; }
 const void *grt_ir_blob_data(const grt_ir_blob *blob) { return blob->base; }
 size_t grt_ir_blob_size(const grt_ir_blob *blob) { return blob->size; }
-int grt_ir_blob_is_mapped(const grt_ir_blob *blob) { return blob->mapped; }
+int grt_ir_blob_is_mapped(const grt_ir_blob *blob) { return blob->kind != BLOB_HEAP; }
 
 void grt_ir_blob_retain(grt_ir_blob *blob) {
     if (blob) atomic_fetch_add_explicit(&blob->refs, 1u, memory_order_relaxed);
@@ -70,8 +128,10 @@ void grt_ir_blob_retain(grt_ir_blob *blob) {
 void grt_ir_blob_release(grt_ir_blob *blob) {
     if (!blob) return;
     if (atomic_fetch_sub_explicit(&blob->refs, 1u, memory_order_acq_rel) != 1u) return;
-    if (blob->mapped)
+    if (blob->kind == BLOB_MAPPED)
         munmap(blob->base, blob->size);
+    else if (blob->kind == BLOB_READ)
+        munmap(blob->base, blob->span);
     else
         free(blob->base);
     free(blob);

@@ -2,8 +2,10 @@
  * ir/weights.h - reference-counted weight storage of the graph IR.
  *
  * A blob is one contiguous, read-only (after construction) region that constants point into:
- * either heap memory (the builder copies data in; 64-byte aligned) or a read-only mmap of a
- * whole IR file (constants point into the mapping, no copy). A blob lives as long as any model,
+ * heap memory (the builder copies data in; 64-byte aligned, 2 MiB aligned and advised for
+ * transparent huge pages from 2 MiB up), a read-only mmap of a whole file, or a whole file read
+ * into read-only anonymous memory advised for huge pages (grt_ir_blob_read: decode reads every
+ * weight byte per token, and 4 KiB pages cost it 7-20 % in TLB misses, docs/PERF.md). A blob lives as long as any model,
  * graph view or compiled model holds a reference; the last release frees or unmaps it.
  * Ownership: create/map return a blob with one reference owned by the caller.
  * Thread-safety: retain/release are atomic; the bytes are immutable once shared.
@@ -25,11 +27,17 @@ grt_status grt_ir_blob_alloc(size_t size, grt_ir_blob **out);
  * Errors: IO (mmap failed; message names path). */
 grt_status grt_ir_blob_map(int fd, size_t size, const char *path, grt_ir_blob **out);
 
+/* The whole file `fd` (`size` bytes) read into huge-page-advised anonymous memory, made read-only
+ * (the fd may be closed afterwards). With the environment variable GENRT_MMAP=1 it maps the file
+ * instead (grt_ir_blob_map: lazy, shares the page cache, 4 KiB pages).
+ * Errors: IO (read failed or the file shrank; names path), OUT_OF_MEMORY. */
+grt_status grt_ir_blob_read(int fd, size_t size, const char *path, grt_ir_blob **out);
+
 /* Writable base of a heap blob (for filling it before it is shared); NULL for a mapping. */
 void *grt_ir_blob_mutable(grt_ir_blob *blob);
 const void *grt_ir_blob_data(const grt_ir_blob *blob);
 size_t grt_ir_blob_size(const grt_ir_blob *blob);
-/* 1 if the blob is a file mapping. */
+/* 1 if the blob holds a whole file (mapped or read), 0 for a heap blob. */
 int grt_ir_blob_is_mapped(const grt_ir_blob *blob);
 
 void grt_ir_blob_retain(grt_ir_blob *blob);
