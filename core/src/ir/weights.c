@@ -34,16 +34,16 @@ static size_t round_up(size_t n, size_t a) { return n > SIZE_MAX - (a - 1) ? 0 :
 grt_status grt_ir_blob_alloc(size_t size, grt_ir_blob **out) {
     grt_ir_blob *b = calloc(1, sizeof *b);
     if (!b) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "weights: out of memory");
-    /* aligned_alloc needs a size that is a multiple of the alignment (and non-zero here). Blobs of
-     * a huge page or more are huge-page aligned and advised (decode streams them every token). */
+    /* Blobs of a huge page or more start on a huge page and are advised for huge pages (decode
+     * streams them every token); the size is only rounded to GRT_IR_ALIGN, so a blob per tensor
+     * wastes no memory (the alignment padding is never touched). */
     size_t align = size >= HUGE_PAGE ? HUGE_PAGE : GRT_IR_ALIGN;
-    size_t rounded = round_up(size ? size : 1, align);
+    size_t rounded = round_up(size ? size : 1, GRT_IR_ALIGN);
     if (rounded == 0) {
         free(b);
         return grt_error(GRT_ERROR_OUT_OF_MEMORY, "weights: %zu bytes is too large", size);
     }
-    b->base = aligned_alloc(align, rounded);
-    if (!b->base) {
+    if (posix_memalign(&b->base, align, rounded) != 0) {
         free(b);
         return grt_error(GRT_ERROR_OUT_OF_MEMORY, "weights: cannot allocate %zu bytes", size);
     }
