@@ -78,8 +78,15 @@ grt_status grt_ir_blob_read(int fd, size_t size, const char *path, grt_ir_blob *
     const char *env = getenv("GENRT_MMAP");
     if (env && strcmp(env, "1") == 0) return grt_ir_blob_map(fd, size, path, out);
     if (size == 0) return grt_error(GRT_ERROR_IO, "%s: cannot read an empty file", path);
+    /* A file larger than half the physical memory is mapped (lazily) rather than read whole:
+     * the loader validates it before touching the weights, and an oversized or sparse file must
+     * not be read in first. */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && size / (size_t)page > (size_t)pages / 2)
+        return grt_ir_blob_map(fd, size, path, out);
     size_t span = round_up(size, HUGE_PAGE);
-    if (span == 0) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: %zu bytes is too large", path, size);
+    if (span == 0 || span > SIZE_MAX - HUGE_PAGE)
+        return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: %zu bytes is too large", path, size);
     grt_ir_blob *b = calloc(1, sizeof *b);
     if (!b) return grt_error(GRT_ERROR_OUT_OF_MEMORY, "%s: out of memory", path);
     /* one huge page more, so the start can be aligned to a huge page */

@@ -28,8 +28,10 @@ grt_status grt_ir_blob_alloc(size_t size, grt_ir_blob **out);
 grt_status grt_ir_blob_map(int fd, size_t size, const char *path, grt_ir_blob **out);
 
 /* The whole file `fd` (`size` bytes) read into huge-page-advised anonymous memory, made read-only
- * (the fd may be closed afterwards). With the environment variable GENRT_MMAP=1 it maps the file
- * instead (grt_ir_blob_map: lazy, shares the page cache, 4 KiB pages).
+ * (the fd may be closed afterwards). With the environment variable GENRT_MMAP=1, or for a file
+ * larger than half the physical memory (oversized or sparse files are not read in before the
+ * loader has validated them), it maps the file instead (grt_ir_blob_map: lazy, shares the page
+ * cache, 4 KiB pages).
  * Errors: IO (read failed or the file shrank; names path), OUT_OF_MEMORY. */
 grt_status grt_ir_blob_read(int fd, size_t size, const char *path, grt_ir_blob **out);
 
