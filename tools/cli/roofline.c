@@ -179,14 +179,14 @@ int grt_roofline_measure(const grt_roofline_isa *isa, size_t bytes, int threads,
     bytes -= bytes % unit;
     /* 2 MiB aligned and advised for transparent huge pages, as the loaded weights are
      * (core/src/ir/weights.h): with 4 KiB pages TLB misses hold the read loop below the bus. */
-    const size_t huge = (size_t)2 << 20;
-    unsigned char *buf = aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
+    const size_t huge = (size_t)2 << 20, span = (bytes + huge - 1) / huge * huge;
+    unsigned char *buf = aligned_alloc(huge, span);
     if (!buf) {
         errno = ENOMEM;
         return -1;
     }
 #ifdef MADV_HUGEPAGE
-    (void)madvise(buf, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE); /* a hint only */
+    (void)madvise(buf, span, MADV_HUGEPAGE); /* a hint only */
 #endif
     memset(buf, 1, bytes); /* touch every page before timing */
     memset(out, 0, sizeof *out);
