@@ -31,6 +31,7 @@ typedef struct loader {
     const char *path;
     grt_ir_graph *g;
     grt_ir_blob *map;      /* the whole file */
+    int fd;                /* the open file (grt_ir_blob_file_back) */
     const uint8_t *blob;   /* weight blob inside the mapping */
     uint64_t blob_size;
     uint32_t node;         /* node being loaded, for messages */
@@ -257,6 +258,11 @@ static grt_status load_node(loader *L, const cJSON *jn) {
         const cJSON *jc = grt_ir_json_item(jn, "compression");
         if ((st = parse_span(L, grt_ir_json_item(jn, "data"), "data", &data, &bytes)) != GRT_OK) goto done;
         if (jc && (st = parse_compression(L, jc, &ci)) != GRT_OK) goto done;
+        /* int8/int4 weights: the CPU plugin keeps its own tiled copy (plugins/cpu/exec/tile.h) and
+         * releases these pages, which must be file-backed for that (weights.h) */
+        if (jc && (ci.storage_type == GRT_I8 || ci.storage_type == GRT_U8 || ci.storage_type == GRT_I4 ||
+                   ci.storage_type == GRT_U4))
+            grt_ir_blob_file_back(L->map, L->fd, data, bytes);
         st = wrap(L, grt_ir_graph_add_constant(L->g, name, type, shape.rank, shape.dims, L->map, data, bytes,
                                                jc ? &ci : NULL, NULL));
     } else if (op == GRT_OP_RESULT) {
@@ -337,7 +343,7 @@ grt_status grt_ir_load(const char *path, grt_model **out) {
     cJSON *root = NULL;
     grt_model *m = NULL;
     struct stat sb;
-    loader L = {path, NULL, NULL, NULL, 0, 0};
+    loader L = {.path = path, .fd = -1};
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -352,8 +358,11 @@ grt_status grt_ir_load(const char *path, grt_model **out) {
                          GRT_IR_HEADER_SIZE);
     }
     st = grt_ir_blob_read(fd, (size_t)sb.st_size, path, &L.map);
-    close(fd);
-    if (st != GRT_OK) return st;
+    if (st != GRT_OK) {
+        close(fd);
+        return st;
+    }
+    L.fd = fd; /* open until the constants are made (grt_ir_blob_file_back) */
     const uint8_t *base = grt_ir_blob_data(L.map);
     uint64_t size = (uint64_t)sb.st_size;
     if ((st = parse_header(&L, base, size, &h)) != GRT_OK) goto done;
@@ -394,6 +403,7 @@ done:
         free(m);
     }
     cJSON_Delete(root);
+    close(fd);
     grt_ir_blob_release(L.map); /* constants hold their own references */
     return st;
 }

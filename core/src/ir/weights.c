@@ -3,6 +3,9 @@
  * file read into read-only anonymous memory advised for transparent huge pages.
  * Ownership and threading: see weights.h (atomic reference count, immutable bytes once shared).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mremap */
+#endif
 #include "ir/weights.h"
 
 #include <errno.h>
@@ -121,6 +124,22 @@ grt_status grt_ir_blob_read(int fd, size_t size, const char *path, grt_ir_blob *
     atomic_init(&b->refs, 1u);
     *out = b;
     return GRT_OK;
+}
+
+void grt_ir_blob_file_back(grt_ir_blob *blob, int fd, const void *data, size_t bytes) {
+    long pg = sysconf(_SC_PAGESIZE);
+    if (!blob || blob->kind != BLOB_READ || pg <= 0 || bytes < ((size_t)1 << 20)) return;
+    uintptr_t base = (uintptr_t)blob->base, d = (uintptr_t)data;
+    if (d < base || d - base > blob->size || bytes > blob->size - (d - base)) return;
+    uintptr_t a = round_up(d - base, (size_t)pg), e = (d - base + bytes) / (size_t)pg * (size_t)pg;
+    if (a == 0 || e <= a) return;
+    /* The blob holds the file from offset 0, so address base + o is file offset o. The file range
+     * is mapped elsewhere first and then moved over the anonymous pages: a failed mmap leaves
+     * them untouched (mmap with MAP_FIXED could fail after discarding them). */
+    void *p = mmap(NULL, e - a, PROT_READ, MAP_PRIVATE, fd, (off_t)a);
+    if (p == MAP_FAILED) return;
+    if (mremap(p, e - a, e - a, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(base + a)) == MAP_FAILED)
+        munmap(p, e - a);
 }
 
 void *grt_ir_blob_mutable(grt_ir_blob *blob) { return blob->kind != BLOB_HEAP ? NULL : blob->base; }

@@ -35,6 +35,15 @@ grt_status grt_ir_blob_map(int fd, size_t size, const char *path, grt_ir_blob **
  * Errors: IO (read failed or the file shrank; names path), OUT_OF_MEMORY. */
 grt_status grt_ir_blob_read(int fd, size_t size, const char *path, grt_ir_blob **out);
 
+/* For a blob read by grt_ir_blob_read into anonymous memory: the whole pages of [data, data +
+ * bytes) (inside the blob) are mapped back from the file `fd` the blob was read from (MAP_FIXED,
+ * read-only, lazily faulted): same bytes, but file-backed pages the kernel can drop and re-read,
+ * so a consumer that keeps its own copy of them (the CPU plugin's tiled weights) can release them
+ * (MADV_PAGEOUT) and they are not held twice. Ranges under 1 MiB and other blob kinds are left as
+ * they are. A hint: on failure the anonymous pages stay and nothing changes. Load time only
+ * (before the blob is shared). */
+void grt_ir_blob_file_back(grt_ir_blob *blob, int fd, const void *data, size_t bytes);
+
 /* Writable base of a heap blob (for filling it before it is shared); NULL for a mapping. */
 void *grt_ir_blob_mutable(grt_ir_blob *blob);
 const void *grt_ir_blob_data(const grt_ir_blob *blob);

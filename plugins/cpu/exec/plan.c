@@ -5,6 +5,7 @@
 #include "plan.h"
 
 #include "fuse.h"
+#include "tile.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -512,6 +513,9 @@ grt_status cpu_plan_create(const grt_host_api *host, const grt_graph_view *g,
     if (degraded && host->log)
         host->log(GRT_LOG_WARNING, "CPU", "could not start a stream's thread pool; it runs "
                                           "single-threaded");
+    st = cpu_plan_tile_weights(p, NULL); /* exec/tile.h */
+    if (st != GRT_OK)
+        goto fail;
     *out = p;
     return GRT_OK;
 
@@ -525,6 +529,7 @@ void cpu_plan_destroy(cpu_plan *plan)
     if (!plan)
         return;
     cpu_streams_destroy(plan->streams);
+    cpu_plan_untile_weights(plan);
     free(plan->nodes);
     free(plan->values);
     free(plan->in_vals);

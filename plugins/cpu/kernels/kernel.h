@@ -37,6 +37,9 @@ typedef struct cpu_tensor {
     const grt_compression_info *comp; /* non-NULL: compressed constant */
     int64_t strides[GRT_MAX_RANK];    /* in elements; all zero = dense row-major (see above) */
     const struct cpu_kv_format *kv;   /* non-NULL: KV rows stored in another precision (above) */
+    /* Compressed 8/4-bit [N, K] constants only, may be NULL: the same values in the tiled layout
+     * of kernels/matmul/dq.h, built at compile time by the plan (which owns it). */
+    const uint8_t *dq_tiled;
 } cpu_tensor;
 
 /* Storage of a KV-cache view (see above). */

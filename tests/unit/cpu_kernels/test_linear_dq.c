@@ -4,7 +4,9 @@
  * (I8, U8, I4, U4; u8/u4/f16/f32 zero points; per channel and groups 32/64/128; f16/f32 scales)
  * times A quantized per group, against a plain double reference (dequantized W x dequantized
  * quantized A), for each ISA path forced in turn. Also checks that jobs the path declines (group
- * 48, activation group not dividing K) fall back to the f32 path.
+ * 48, activation group not dividing K) fall back to the f32 path. Every case runs with the weight
+ * in row-major order and again with the plan's tiled copy (dq.h), and the tiled layout is checked
+ * block by block against the original.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "arch/isa.h"
 #include "harness.h"
+#include "kernels/matmul/dq.h"
 #include "suites.h"
 
 /* Plain reference of the activation quantization: aq[i] = q * scale per group of ga. */
@@ -81,6 +84,14 @@ static void extreme_w(qw *w, grt_element_type storage, size_t N, size_t K, int64
     }
 }
 
+/* 1: run_case gives the kernel W in the tiled layout too (cpu_dq_tiled_new, as the plan does). */
+static int use_tiled;
+
+static int storage_bits(grt_element_type s)
+{
+    return s == GRT_I8 || s == GRT_U8 ? 8 : 4;
+}
+
 typedef struct dq_case {
     grt_element_type storage, scale_type;
     size_t M, N, K;
@@ -103,14 +114,21 @@ static void run_case(const dq_case *c, int quantized)
         extreme_w(&w, c->storage, c->N, c->K, c->G);
     cpu_tensor W = w.t;
     W.comp = &w.ci;
+    uint8_t *tiled = NULL;
+    if (use_tiled && cpu_dq_tileable(storage_bits(c->storage), c->K)) {
+        tiled = cpu_dq_tiled_new(w.t.data, storage_bits(c->storage), c->N, c->K, NULL);
+        TH_CHECK(tiled != NULL, "cpu_dq_tiled_new failed (N %zu K %zu)", c->N, c->K);
+        W.dq_tiled = tiled;
+    }
     th_dq_group_size = c->ga;
     grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){A, W}, 2, &O, 1);
     th_dq_group_size = 0;
     char what[160];
     snprintf(what, sizeof what,
-             "dq %s: storage %d scale %d zp %d M %zu N %zu K %zu G %lld ga %lld extreme %d",
-             cpu_isa_name(cpu_isa_active()), c->storage, c->scale_type, (int)w.ci.zero_point_type,
-             c->M, c->N, c->K, (long long)c->G, (long long)c->ga, c->extreme);
+             "dq %s%s: storage %d scale %d zp %d M %zu N %zu K %zu G %lld ga %lld extreme %d",
+             cpu_isa_name(cpu_isa_active()), tiled ? " tiled" : "", c->storage, c->scale_type,
+             (int)w.ci.zero_point_type, c->M, c->N, c->K, (long long)c->G, (long long)c->ga,
+             c->extreme);
     TH_CHECK(st == GRT_OK, "%s failed: %s", what, th_last_error());
     double *a = th_values(&A), *aq = malloc(sizeof(double) * (c->M * c->K + 1));
     if (quantized)
@@ -120,12 +138,17 @@ static void run_case(const dq_case *c, int quantized)
     int bad = 0;
     for (size_t m = 0; m < c->M && !bad; m++)
         for (size_t n = 0; n < c->N && !bad; n++) {
-            double ref = 0, mag = 0;
+            double ref = 0, mag = 0, wmax = 0, amag = 0;
             for (size_t k = 0; k < c->K; k++) {
                 double t = w.ref[n * c->K + k] * aq[m * c->K + k];
                 ref += t;
                 mag += fabs(t);
+                wmax = fmax(wmax, fabs(w.ref[n * c->K + k]));
+                amag += fabs(aq[m * c->K + k]);
             }
+            /* the zero-point term (zp * scale * sum a) cancels in float: |value| 0 at q = zp does
+             * not make the rounding 0, so the row's weight range scales part of the tolerance */
+            mag += 0.1 * wmax * amag;
             double got = th_get(&O, m * c->N + n), tol = (quantized ? 2e-5 : 1e-4) * mag + 1e-6;
             if (fabs(got - ref) > tol) {
                 TH_CHECK(0, "%s: out[%zu,%zu] = %.9g, reference %.9g (tol %.3g)", what, m, n, got,
@@ -135,6 +158,7 @@ static void run_case(const dq_case *c, int quantized)
         }
     free(a);
     free(aq);
+    cpu_dq_tiled_free(tiled);
     th_free_qw(&w);
     th_free(&A);
     th_free(&O);
@@ -223,16 +247,48 @@ static void run_isa(void)
     run_case(&d3, 0);
 }
 
+/* The tiled layout itself: every block of every row, found through cpu_dq_block, holds the bytes
+ * of the row-major original (N with a short last tile, one row, exactly one tile). */
+static void check_tiling(int bits, size_t N, size_t K)
+{
+    size_t rb = bits == 8 ? K : K / 2, bb = bits == 8 ? 32 : 16;
+    uint8_t *src = malloc(N * rb);
+    for (size_t i = 0; i < N * rb; i++)
+        src[i] = (uint8_t)(i * 131 + i / 977);
+    uint8_t *t = cpu_dq_tiled_new(src, bits, N, K, NULL);
+    TH_CHECK(t != NULL, "cpu_dq_tiled_new(%d bits, N %zu, K %zu) failed", bits, N, K);
+    cpu_dq_w w = {.data = t, .bits = bits, .tile = cpu_dq_tile_rows(bits), .N = N, .K = K};
+    cpu_dq_w r = {.data = src, .bits = bits, .tile = 0, .N = N, .K = K};
+    int bad = 0;
+    for (size_t n = 0; t && n < N && !bad; n++)
+        for (size_t b = 0; b < K / 32 && !bad; b++)
+            if (memcmp(cpu_dq_block(&w, n, b), src + n * rb + b * bb, bb) != 0 ||
+                cpu_dq_block(&r, n, b) != src + n * rb + b * bb) {
+                TH_CHECK(0, "tiled %d-bit N %zu K %zu: row %zu block %zu differs", bits, N, K, n, b);
+                bad = 1;
+            }
+    cpu_dq_tiled_free(t);
+    free(src);
+}
+
 void suite_linear_dq(void)
 {
     static const cpu_isa isas[] = {CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512};
+    static const size_t ns[] = {1, 4, 8, 37};
+    for (size_t i = 0; i < 4; i++) {
+        check_tiling(8, ns[i], 96);
+        check_tiling(4, ns[i], 128);
+    }
+    TH_CHECK(!cpu_dq_tileable(4, 96) && cpu_dq_tileable(8, 96), "tileable: K of whole units");
     for (size_t i = 0; i < 3; i++) {
         if (isas[i] > cpu_isa_supported()) {
             printf("skip %s: not supported by this CPU\n", cpu_isa_name(isas[i]));
             continue;
         }
         cpu_isa prev = cpu_isa_force(isas[i]);
-        run_isa();
+        for (use_tiled = 0; use_tiled < 2; use_tiled++) /* row-major, then tiled weights */
+            run_isa();
+        use_tiled = 0;
         cpu_isa_force(prev);
     }
 }

@@ -105,6 +105,27 @@ fail:
     return st;
 }
 
+grt_status ir_sample_wide(grt_model **out) {
+    grt_model *m = NULL;
+    grt_status st;
+    grt_port x, w8, w4, y8, y4;
+    const int64_t xd[] = {-1, 4096}, w8d[] = {520, 4096}, w4d[] = {1030, 4096};
+    const grt_attribute tb[] = {ai("transpose_b", 1)};
+    CK(grt_model_create("wide", &m));
+    CK(grt_model_add_parameter(m, "x", GRT_F32, 2, xd, &x));
+    CK(ccomp(m, "w8", 2, w8d, GRT_U8, GRT_F16, 128, &w8));
+    CK(ccomp(m, "w4", 2, w4d, GRT_I4, GRT_F32, 32, &w4));
+    CK(op(m, GRT_OP_MATMUL, "y8", 2, (grt_port[]){x, w8}, 1, tb, &y8));
+    CK(op(m, GRT_OP_MATMUL, "y4", 2, (grt_port[]){x, w4}, 1, tb, &y4));
+    CK(grt_model_add_result(m, "y8", y8));
+    CK(grt_model_add_result(m, "y4", y4));
+    *out = m;
+    return GRT_OK;
+fail:
+    grt_model_destroy(m);
+    return st;
+}
+
 grt_status ir_sample_block(grt_model **out) {
     grt_model *m = NULL;
     grt_status st;

@@ -19,6 +19,9 @@ grt_status ir_sample_mlp(grt_model **out);
  * ReadValue/Assign with and without init, RoPE, SDPA, MoE, TopK, ...). Inputs "input_ids" i64
  * [1, ?] and "position_ids" i64 [?]; outputs "logits", "top_values", "top_indices", "next_token". */
 grt_status ir_sample_block(grt_model **out);
+/* Two MatMuls with compressed weights over 1 MiB each (U8 [520, 4096], I4 [1030, 4096]): the
+ * loader maps their pages back from the file (weights.h grt_ir_blob_file_back). */
+grt_status ir_sample_wide(grt_model **out);
 
 /* "DIR/TAG_PID_NAME" in one of two static buffers used in turn (so two paths may be held). */
 const char *ir_scratch_path(const char *dir, const char *tag, const char *name);

@@ -255,6 +255,7 @@ int main(int argc, char **argv) {
     snprintf(g_dir, sizeof g_dir, "%s", argc > 1 ? argv[1] : "/tmp");
     test_round_trip(ir_sample_mlp, "mlp"); /* weights read into huge-page memory (the default) */
     test_round_trip(ir_sample_block, "block");
+    test_round_trip(ir_sample_wide, "wide"); /* int8/int4 weights mapped back from the file */
     setenv("GENRT_MMAP", "1", 1); /* the same through a file mapping */
     test_round_trip(ir_sample_mlp, "mlp-mmap");
     test_round_trip(ir_sample_block, "block-mmap");

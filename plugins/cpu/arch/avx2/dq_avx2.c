@@ -70,18 +70,19 @@ static void row_params(const cpu_dq_w *w, size_t n, float *sw, float *zp)
         zp[g] += shift;
 }
 
-/* Block b of W row `src` unpacked into the activation order (4-bit: 16 bytes, low nibbles =
- * positions 0-15, high nibbles = 16-31; 8-bit: 32 bytes as s8); NULL = a zero row. */
-static inline __m256i unpack_block(const uint8_t *src, int bits, size_t b, __m256i xr)
+/* Block b of the W row whose unit 0 is at `src` (units `us` bytes apart, dq.h) unpacked into the
+ * activation order (4-bit: 16 bytes, low nibbles = positions 0-15, high nibbles = 16-31; 8-bit: 32
+ * bytes as s8); NULL = a zero row. */
+static inline __m256i unpack_block(const uint8_t *src, size_t us, int bits, size_t b, __m256i xr)
 {
     if (src == NULL)
         return _mm256_setzero_si256();
     if (bits == 4) {
-        __m128i p = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + b * 16)),
+        __m128i p = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + b / 2 * us + b % 2 * 16)),
                                   _mm256_castsi256_si128(xr));
         return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(p, 4), p), _mm256_set1_epi8(0x0f));
     }
-    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + b * 32)), xr);
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + b * us)), xr);
 }
 
 /* In place 8 x 8 transpose of 32-bit elements: r[i] dword s -> r[s] dword i. */
@@ -111,16 +112,16 @@ static void pack_panel(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, floa
                        float *swzp, float *tmp)
 {
     const size_t K = w->K, nb = K / CPU_DQ_BLOCK, ngw = w->ngw, bpg = w->G / CPU_DQ_BLOCK;
-    const size_t row_bytes = w->bits == 4 ? K / 2 : K;
     const __m256i xr = _mm256_set1_epi8((char)w->xor_mask);
     for (size_t v = 0; v < DQ_NR / 8; v++) {
         const uint8_t *src[8];
+        size_t us[8];
         for (size_t i = 0; i < 8; i++)
-            src[i] = v * 8 + i < nr ? w->data + (n + v * 8 + i) * row_bytes : NULL;
+            src[i] = v * 8 + i < nr ? cpu_dq_unit(w, n + v * 8 + i, 0, &us[i]) : NULL;
         for (size_t b = 0; b < nb; b++) {
             __m256i r[8];
             for (int i = 0; i < 8; i++)
-                r[i] = unpack_block(src[i], w->bits, b, xr);
+                r[i] = unpack_block(src[i], us[i], w->bits, b, xr);
             transpose8(r);
             for (int st = 0; st < 8; st++)
                 _mm256_storeu_si256((__m256i *)(pw + b * DQ_PANEL_BLOCK + st * 64 + v * 32), r[st]);

@@ -5,6 +5,8 @@
  * cpu_isa_active() >= AVX2 and cpu_dq_gemv_avx2_ok() accepted the weight.
  *
  * Streams tiles of 8 (8-bit) or 4 (4-bit) W rows; each activation block is loaded once per tile.
+ * Weights in the tiled layout (dq.h; the tile heights are these) are read as one sequential
+ * stream per tile, row-major ones as one stream per row.
  * Group parameters are read in the loop straight from the compressed weight
  * (F16C for f16 scales, in registers), so nothing is expanded per row into
  * memory.
@@ -32,8 +34,8 @@
 
 #include "kernels/matmul/dq.h"
 
-#define GV_T 8 /* most W rows per tile: 8-bit tiles; 4-bit ones take GV_T4 */
-#define GV_T4 4
+#define GV_T CPU_DQ_TILE8  /* W rows per tile: 8-bit tiles; 4-bit ones take GV_T4 */
+#define GV_T4 CPU_DQ_TILE4 /* (the tile heights of the tiled layout, dq.h) */
 
 static inline float hsum(__m256 v)
 {
@@ -113,9 +115,10 @@ static inline __m256 zp8(const cpu_dq_w *w, size_t i)
     }
 }
 
-/* sum_g sw[g] * zp[g] * zs[g] over the ngw groups of row n (zs: the activation
- * row's sums). */
-static float zp_correction(const cpu_dq_w *w, size_t n, const float *zs)
+/* sum_g sw[g] * zp[g] * zs[g] over the ngw groups of row n (zs: the activation row's sums), as
+ * 8 lanes to be summed (the caller subtracts them from the row's accumulator before its
+ * horizontal sum). */
+static inline __m256 zp_correction(const cpu_dq_w *w, size_t n, const float *zs)
 {
     size_t ngw = w->ngw, base = n * ngw, g = 0;
     __m256 c = _mm256_setzero_ps();
@@ -123,10 +126,10 @@ static float zp_correction(const cpu_dq_w *w, size_t n, const float *zs)
         for (; g + 8 <= ngw; g += 8)
             c = _mm256_fmadd_ps(_mm256_mul_ps(sw8(w, base + g), zp8(w, base + g)),
                                 _mm256_loadu_ps(zs + g), c);
-    float s = hsum(c);
+    float s = 0.0f;
     for (; g < ngw; g++)
         s += sw1(w, base + g) * zp1(w, base + g) * zs[g];
-    return s;
+    return _mm256_add_ps(c, _mm256_setr_ps(s, 0, 0, 0, 0, 0, 0, 0));
 }
 
 /* Scale vector of a block pair starting at group g: [sw_g x4 | sw_g+1 x4] when
@@ -148,10 +151,11 @@ static inline __m256 sw_vec(const cpu_dq_w *w, size_t i, int two)
 }
 
 /* 4-bit: W rows [n, n + NR) x activation row m -> acc[r] (8 lanes each, before
- * zero points). */
+ * zero points). TILED: w is in the tiled layout and [n, n + NR) lies in one tile (a whole tile
+ * when NR > 1): the rows' units are read as one stream. */
 static inline __attribute__((always_inline)) void
 tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, const int XOR,
-      __m256 *acc)
+      const int TILED, __m256 *acc)
 {
     const size_t K = a->K, nb = a->nb, bpg = w->G / CPU_DQ_BLOCK, ngw = w->ngw;
     const int two = bpg == 1; /* a pair spans two groups */
@@ -162,10 +166,13 @@ tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, 
     const float *sa = a->sa + m * nb;
     const uint8_t *wp[GV_T];
     const size_t pf = 2 * GV_T4 * (K / 2); /* the same bytes two tiles ahead */
+    size_t us = 32; /* bytes from one unit (block pair) of a row to its next */
     for (int r = 0; r < NR; r++) {
-        wp[r] = w->data + (n + r) * (K / 2);
+        wp[r] = cpu_dq_unit(w, n + r, 0, &us);
         acc[r] = _mm256_setzero_ps();
     }
+    if (!TILED)
+        us = 32;
     for (size_t b0 = 0, g = 0; b0 < nb; g += two ? 2 : 1) {
         __m256 gacc[GV_T];
         for (int r = 0; r < NR; r++)
@@ -177,9 +184,10 @@ tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, 
             __m256i xo = _mm256_permute2x128_si256(x0, x1, 0x31);
             __m256 s = _mm256_set_m128(_mm_broadcast_ss(sa + b0 + 1), _mm_broadcast_ss(sa + b0));
             for (int r = 0; r < NR; r++) {
-                if ((b0 & 3) == 0)
-                    _mm_prefetch((const char *)(wp[r] + b0 * (CPU_DQ_BLOCK / 2)) + pf, _MM_HINT_T0);
-                __m256i v = _mm256_loadu_si256((const __m256i *)(wp[r] + b0 * (CPU_DQ_BLOCK / 2)));
+                const uint8_t *src = wp[r] + b0 / 2 * us;
+                if (TILED ? (r & 1) == 0 : (b0 & 3) == 0) /* once per 64 bytes */
+                    _mm_prefetch((const char *)src + pf, _MM_HINT_T0);
+                __m256i v = _mm256_loadu_si256((const __m256i *)src);
                 if (XOR) /* I4; U4 (mask 0) saves the uop */
                     v = _mm256_xor_si256(v, xr);
                 __m256i lo = _mm256_and_si256(v, lo4);
@@ -197,7 +205,8 @@ tile4(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, 
 
 /* 8-bit: as tile4, one block at a time. */
 static inline __attribute__((always_inline)) void
-tile8(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, __m256 *acc)
+tile8(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, const int TILED,
+      __m256 *acc)
 {
     const size_t K = a->K, nb = a->nb, bpg = w->G / CPU_DQ_BLOCK, ngw = w->ngw;
     const __m256i xr = _mm256_set1_epi8((char)w->xor_mask), ones = _mm256_set1_epi16(1);
@@ -205,10 +214,13 @@ tile8(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, 
     const float *sa = a->sa + m * nb;
     const uint8_t *wp[GV_T];
     const size_t pf = 2 * GV_T * K; /* the same bytes two tiles ahead */
+    size_t us = 32; /* bytes from one block of a row to its next */
     for (int r = 0; r < NR; r++) {
-        wp[r] = w->data + (n + r) * K;
+        wp[r] = cpu_dq_unit(w, n + r, 0, &us);
         acc[r] = _mm256_setzero_ps();
     }
+    if (!TILED)
+        us = 32;
     for (size_t g = 0; g < ngw; g++) {
         __m256 gacc[GV_T];
         for (int r = 0; r < NR; r++)
@@ -217,10 +229,10 @@ tile8(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, 
             __m256i x = _mm256_loadu_si256((const __m256i *)(xq + b * CPU_DQ_BLOCK));
             __m256 s = _mm256_broadcast_ss(sa + b);
             for (int r = 0; r < NR; r++) {
-                if ((b & 1) == 0)
-                    _mm_prefetch((const char *)(wp[r] + b * CPU_DQ_BLOCK) + pf, _MM_HINT_T0);
-                __m256i v = _mm256_xor_si256(
-                    _mm256_loadu_si256((const __m256i *)(wp[r] + b * CPU_DQ_BLOCK)), xr);
+                const uint8_t *src = wp[r] + b * us;
+                if (TILED ? (r & 1) == 0 : (b & 1) == 0) /* once per 64 bytes */
+                    _mm_prefetch((const char *)src + pf, _MM_HINT_T0);
+                __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)src), xr);
                 __m256i d = _mm256_maddubs_epi16(_mm256_abs_epi8(v), _mm256_sign_epi8(x, v));
                 d = _mm256_madd_epi16(d, ones);
                 gacc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), s, gacc[r]);
@@ -238,62 +250,60 @@ static inline __m128 hsum4(const __m256 *a)
     return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-/* Zero-point corrections of rows [n, n + 4) (zs: the activation row's sums). */
-static inline __m128 zp_correction4(const cpu_dq_w *w, size_t n, const float *zs)
-{
-    return _mm_setr_ps(zp_correction(w, n, zs), zp_correction(w, n + 1, zs),
-                       zp_correction(w, n + 2, zs), zp_correction(w, n + 3, zs));
-}
-
 /* Rows [n, n + NR) x activation row m -> out. */
-static inline __attribute__((always_inline)) void tile_out(const cpu_dq_act *a, const cpu_dq_w *w,
-                                                           const int bits, const int XOR,
-                                                           size_t n, size_t m, const int NR,
-                                                           float *out, size_t ldo)
+static inline __attribute__((always_inline)) void
+tile_out(const cpu_dq_act *a, const cpu_dq_w *w, const int bits, const int XOR, const int TILED,
+         size_t n, size_t m, const int NR, float *out, size_t ldo)
 {
     __m256 acc[GV_T];
     if (bits == 4)
-        tile4(a, w, n, m, NR, XOR, acc);
+        tile4(a, w, n, m, NR, XOR, TILED, acc);
     else
-        tile8(a, w, n, m, NR, acc);
+        tile8(a, w, n, m, NR, TILED, acc);
+    for (int r = 0; r < NR && w->has_zp; r++)
+        acc[r] = _mm256_sub_ps(acc[r], zp_correction(w, n + r, a->zs + m * a->ngw));
     if (NR % 4 == 0) {
-        for (int r0 = 0; r0 < NR; r0 += 4) {
-            __m128 r = hsum4(acc + r0);
-            if (w->has_zp)
-                r = _mm_sub_ps(r, zp_correction4(w, n + r0, a->zs + m * a->ngw));
-            _mm_storeu_ps(out + m * ldo + n + r0, r);
-        }
+        for (int r0 = 0; r0 < NR; r0 += 4)
+            _mm_storeu_ps(out + m * ldo + n + r0, hsum4(acc + r0));
         return;
     }
-    for (int r = 0; r < NR; r++) {
-        float corr = w->has_zp ? zp_correction(w, n + r, a->zs + m * a->ngw) : 0.0f;
-        out[m * ldo + n + r] = hsum(acc[r]) - corr;
-    }
+    for (int r = 0; r < NR; r++)
+        out[m * ldo + n + r] = hsum(acc[r]);
 }
 
 static inline __attribute__((always_inline)) void rows_bits(const cpu_dq_act *a, const cpu_dq_w *w,
                                                             const int bits, const int XOR,
-                                                            size_t n0, size_t n1, float *out,
-                                                            size_t ldo)
+                                                            const int TILED, size_t n0, size_t n1,
+                                                            float *out, size_t ldo)
 {
     const int T = bits == 8 ? GV_T : GV_T4; /* measured: 8-bit streams gain from 8 rows */
     size_t n = n0;
+    for (; TILED && n < n1 && n % (size_t)T != 0; n++) /* up to a tile boundary */
+        for (size_t m = 0; m < a->M; m++)
+            tile_out(a, w, bits, XOR, TILED, n, m, 1, out, ldo);
     for (; n + (size_t)T <= n1; n += (size_t)T) /* the W tile stays in cache across activation rows */
         for (size_t m = 0; m < a->M; m++)
-            tile_out(a, w, bits, XOR, n, m, T, out, ldo);
+            tile_out(a, w, bits, XOR, TILED, n, m, T, out, ldo);
     for (; n < n1; n++)
         for (size_t m = 0; m < a->M; m++)
-            tile_out(a, w, bits, XOR, n, m, 1, out, ldo);
+            tile_out(a, w, bits, XOR, TILED, n, m, 1, out, ldo);
 }
 
 void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf)
 {
     (void)pbuf;
-    if (w->bits == 4 && w->xor_mask != 0)
-        rows_bits(a, w, 4, 1, n0, n1, out, ldo);
+    const int tiled = w->tile != 0;
+    if (w->bits == 4 && w->xor_mask != 0 && tiled)
+        rows_bits(a, w, 4, 1, 1, n0, n1, out, ldo);
+    else if (w->bits == 4 && w->xor_mask != 0)
+        rows_bits(a, w, 4, 1, 0, n0, n1, out, ldo);
+    else if (w->bits == 4 && tiled)
+        rows_bits(a, w, 4, 0, 1, n0, n1, out, ldo);
     else if (w->bits == 4)
-        rows_bits(a, w, 4, 0, n0, n1, out, ldo);
+        rows_bits(a, w, 4, 0, 0, n0, n1, out, ldo);
+    else if (tiled)
+        rows_bits(a, w, 8, 1, 1, n0, n1, out, ldo);
     else
-        rows_bits(a, w, 8, 1, n0, n1, out, ldo);
+        rows_bits(a, w, 8, 1, 0, n0, n1, out, ldo);
 }

@@ -14,6 +14,16 @@
  * Activation layout: int8 rows [M][K]; for 4-bit weights each 32-block is stored permuted, its 16
  * even elements first, then its 16 odd ones, matching the low / high nibbles of the 16 weight bytes.
  *
+ * Weight layouts (cpu_dq_w.tile). Row-major (tile 0): the compressed constant as stored, row n at
+ * n * row_bytes. Tiled (tile T > 0, a copy built once at compile time by cpu_dq_tiled_new): rows are
+ * grouped in tiles of T (the last tile may be shorter, t = N - tile start rows) and each tile is
+ * stored unit-interleaved: a unit is 32 bytes of one row (8-bit: one 32-block; 4-bit: two 32-blocks,
+ * a pair), and the tile holds unit 0 of its t rows, then unit 1 of its t rows, ... So a decode GEMV
+ * that walks a tile reads one sequential stream instead of T streams one row apart, which the
+ * memory system serves at close to its read bandwidth (docs/PERF.md "Tiled weights"). The tile
+ * of rows [s, s + t) occupies the same bytes [s * row_bytes, (s + t) * row_bytes) as in row-major
+ * order; cpu_dq_block() addresses a block in either layout. Scales and zero points stay [N][ngw].
+ *
  * Threading: cpu_dq_act is built once per call and then only read; the row kernels write disjoint
  * output columns [n0, n1) and are reentrant. Nothing here allocates; callers pass scratch.
  */
@@ -22,6 +32,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "../../threads/pool.h"
 
 #define CPU_DQ_BLOCK 32
 
@@ -40,6 +52,8 @@ typedef struct cpu_dq_act {
 typedef struct cpu_dq_w {
     const uint8_t *data; /* 8-bit: N*K bytes; 4-bit: N*K/2 bytes, low nibble = even element */
     int bits;            /* 8 or 4 */
+    int tile;            /* 0: row-major; T > 0: tiled with T rows per tile (see above) */
+    size_t N;            /* rows (the height of the last tile) */
     uint8_t xor_mask;    /* applied to every stored byte: 0x80 (U8), 0x88 (I4) or 0 */
     int has_zp;          /* zero-point correction needed (U8, U4, I4) */
     size_t K, G, ngw;    /* G = weight group (multiple of 32), ngw = K / G */
@@ -48,6 +62,60 @@ typedef struct cpu_dq_w {
     const void *zps;     /* [N][ngw] u8, u4 (packed), f16 or f32; NULL when not stored */
     uint32_t zp_type;    /* grt_element_type of zps */
 } cpu_dq_w;
+
+/* Rows per tile of the tiled layout for `bits`-bit weights: the AVX2 GEMV's tile height. */
+#define CPU_DQ_TILE8 8
+#define CPU_DQ_TILE4 4
+static inline int cpu_dq_tile_rows(int bits)
+{
+    return bits == 8 ? CPU_DQ_TILE8 : CPU_DQ_TILE4;
+}
+
+/* Bytes of one W row. */
+static inline size_t cpu_dq_row_bytes(const cpu_dq_w *w)
+{
+    return w->bits == 8 ? w->K : w->K / 2;
+}
+
+/* Row n's unit u (32 bytes, see above) and the distance in bytes from one of its units to the
+ * next: in row-major order the row's own bytes, in tiled order a whole tile's unit row. */
+static inline const uint8_t *cpu_dq_unit(const cpu_dq_w *w, size_t n, size_t u, size_t *stride)
+{
+    if (w->tile == 0) {
+        *stride = 32;
+        return w->data + n * cpu_dq_row_bytes(w) + u * 32;
+    }
+    size_t T = (size_t)w->tile, s = n - n % T, t = w->N - s < T ? w->N - s : T;
+    *stride = t * 32;
+    return w->data + s * cpu_dq_row_bytes(w) + (u * t + (n - s)) * 32;
+}
+
+/* The stored bytes of row n's 32-block b (8-bit: 32 bytes; 4-bit: 16 bytes), in either layout. */
+static inline const uint8_t *cpu_dq_block(const cpu_dq_w *w, size_t n, size_t b)
+{
+    size_t stride;
+    if (w->bits == 8)
+        return cpu_dq_unit(w, n, b, &stride);
+    return cpu_dq_unit(w, n, b / 2, &stride) + (b % 2) * 16;
+}
+
+/* Whether the tiled layout applies to a [N, K] weight of `bits` bits: K a whole number of units. */
+static inline int cpu_dq_tileable(int bits, size_t K)
+{
+    return K > 0 && K % (bits == 8 ? 32 : 64) == 0;
+}
+
+/* Copies row-major weight values src [N][row_bytes] into dst (same size) in the tiled layout with
+ * cpu_dq_tile_rows(bits) rows per tile (kernels/matmul/dq_tile.c). Rows [n0, n1) only, n0 a
+ * multiple of the tile height (so threads can split the work); no allocation. */
+void cpu_dq_tile_rows_copy(const uint8_t *src, int bits, size_t N, size_t K, size_t n0, size_t n1,
+                           uint8_t *dst);
+
+/* A tiled copy of the row-major values src of a [N, K] `bits`-bit weight (cpu_dq_tileable), in new
+ * memory (2 MiB aligned and advised for huge pages when large); rows split over `pool` (may be
+ * NULL). NULL when out of memory. The caller owns it: cpu_dq_tiled_free(p). */
+uint8_t *cpu_dq_tiled_new(const uint8_t *src, int bits, size_t N, size_t K, cpu_pool *pool);
+void cpu_dq_tiled_free(uint8_t *p);
 
 /* Row kernel: out[m * ldo + n] for m in [0, a->M), n in [n0, n1). `pbuf` holds at least
  * cpu_dq_pbuf_floats(w) floats (the caller's per-thread scratch). */

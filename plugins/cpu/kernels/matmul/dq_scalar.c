@@ -9,13 +9,11 @@
 static int32_t block_dot(const cpu_dq_w *w, size_t n, size_t b, const int8_t *qa)
 {
     int32_t dot = 0;
-    size_t e = n * w->K + b * CPU_DQ_BLOCK; /* flat element index of the block */
+    const uint8_t *p = cpu_dq_block(w, n, b); /* either layout */
     if (w->bits == 8) {
-        const uint8_t *p = w->data + e;
         for (size_t i = 0; i < CPU_DQ_BLOCK; i++)
             dot += (int32_t)(int8_t)(p[i] ^ w->xor_mask) * qa[i];
     } else {
-        const uint8_t *p = w->data + e / 2;
         for (size_t i = 0; i < CPU_DQ_BLOCK / 2; i++) { /* qa is even-then-odd */
             uint8_t v = p[i] ^ w->xor_mask;
             dot += (int32_t)(v & 0xf) * qa[i] + (int32_t)(v >> 4) * qa[CPU_DQ_BLOCK / 2 + i];

@@ -66,6 +66,12 @@ static int dq_weight(const cpu_linear_job *job, cpu_dq_w *w)
     w->bits = st == GRT_I8 || st == GRT_U8 ? 8 : 4;
     w->xor_mask = st == GRT_U8 ? 0x80 : st == GRT_I4 ? 0x88 : 0;
     w->has_zp = st != GRT_I8;
+    w->N = job->N;
+    w->tile = 0;
+    if (job->w->dq_tiled != NULL && cpu_dq_tileable(w->bits, job->K)) {
+        w->data = job->w->dq_tiled; /* the plan's compile-time copy (exec/plan.h) */
+        w->tile = cpu_dq_tile_rows(w->bits);
+    }
     if (c->kind == GRT_COMPRESSION_SYM)
         return st == GRT_I8 || st == GRT_I4;
     if (c->kind != GRT_COMPRESSION_ASYM || (st != GRT_U8 && st != GRT_U4))
