@@ -8,7 +8,7 @@
  *
  * Usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] [--m M[,M..]]
  *                     [--w FMT[,FMT..]] [--shapes KxN[,KxN..]] [--time SECONDS] [--peak]
- *                     [--hot]
+ *                     [--hot] [--tiled]
  *   --shapes: weight shapes K x N instead of the TinyLlama ones (at most 16).
  *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
  *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points); default: all.
@@ -16,6 +16,9 @@
  *   --peak: also measure the AVX2 int8 peak (vpmaddubsw + vpmaddwd + vpaddd) on every thread.
  *   --hot: M = 1 uses one weight copy (cached when it fits in L2/L3): the kernel's compute ceiling,
  *          to tell a compute-bound decode kernel from a memory-bound one.
+ *   --tiled: compressed weights in the tiled layout the plan builds (kernels/matmul/dq.h), else
+ *          row-major. Either way their values sit in a 2 MiB-aligned huge-page-advised copy, so
+ *          the two runs differ only in the layout.
  * Prints one line per (format, shape, M). Timings on a shared machine are noisy: compare ratios
  * from one run.
  */
@@ -24,8 +27,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/mman.h>
+
 #include "arch/isa.h"
 #include "harness.h"
+#include "kernels/matmul/dq.h"
 #include "peak.h"
 
 static double clock_s(clockid_t id)
@@ -130,7 +136,23 @@ static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, size_t nw, c
 #define MAX_COPIES 64
 #define ROTATE_BYTES (96u << 20) /* > the 32 MiB L3: M = 1 weights come from memory */
 
-static int hot; /* --hot: never rotate */
+static int hot;   /* --hot: never rotate */
+static int tiled; /* --tiled: tiled compressed weights */
+
+/* The values of compressed weight q [N, K] in huge-page memory, tiled or row-major. */
+static uint8_t *layout_copy(const qw *q, grt_element_type storage, size_t N, size_t K)
+{
+    int bits = storage == GRT_I8 || storage == GRT_U8 ? 8 : 4;
+    if (tiled)
+        return cpu_dq_tiled_new(q->t.data, bits, N, K, NULL);
+    size_t bytes = bits == 8 ? N * K : N * K / 2;
+    void *p = NULL;
+    if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+        return NULL;
+    madvise(p, bytes, MADV_HUGEPAGE);
+    memcpy(p, q->t.data, bytes);
+    return p;
+}
 
 static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
 {
@@ -139,6 +161,7 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
     cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od), W[MAX_COPIES];
     th_fill(&A, -1, 1);
     static qw q[MAX_COPIES];
+    static uint8_t *copies[MAX_COPIES];
     double wbytes = 0;
     size_t nw = 1;
     for (size_t c = 0; c < nw; c++) {
@@ -150,6 +173,13 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
             q[c] = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
             W[c] = q[c].t;
             W[c].comp = &q[c].ci;
+            copies[c] = cpu_dq_tileable(f->storage == GRT_I8 || f->storage == GRT_U8 ? 8 : 4, K)
+                            ? layout_copy(&q[c], f->storage, N, K)
+                            : NULL;
+            if (copies[c] != NULL && tiled)
+                W[c].dq_tiled = copies[c];
+            else if (copies[c] != NULL)
+                W[c].data = copies[c];
             wbytes = (double)(W[c].bytes + q[c].ci.scales_bytes + q[c].ci.zero_points_bytes);
         }
         if (c == 0 && M == 1 && !hot) /* decode: enough copies to overflow the caches */
@@ -168,6 +198,8 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
             th_free(&W[c]);
         else
             th_free_qw(&q[c]);
+        free(copies[c]);
+        copies[c] = NULL;
     }
     th_free(&A);
     th_free(&O);
@@ -185,6 +217,8 @@ int main(int argc, char **argv)
             peak = 1;
         } else if (strcmp(argv[i], "--hot") == 0) {
             hot = 1;
+        } else if (strcmp(argv[i], "--tiled") == 0) {
+            tiled = 1;
         } else if (v != NULL && strcmp(argv[i], "--isa") == 0) {
             isa = argv[++i];
         } else if (v != NULL && strcmp(argv[i], "--threads") == 0) {
@@ -201,7 +235,8 @@ int main(int argc, char **argv)
             min_s = atof(argv[++i]);
         } else {
             fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] "
-                            "[--m M,..] [--w FMT,..] [--shapes KxN,..] [--time S] [--peak] [--hot]\n");
+                            "[--m M,..] [--w FMT,..] [--shapes KxN,..] [--time S] [--peak] [--hot] "
+                            "[--tiled]\n");
             return 2;
         }
     }
