@@ -9,12 +9,11 @@
 
 #include "../kernels/fused/fused.h"
 #include "../kernels/kutil.h"
+#include "util.h"
 
 int cpu_fuse_enabled(void)
 {
-    const char *e = getenv("GENRT_CPU_FUSION");
-    return !(e && (strcmp(e, "0") == 0 || strcmp(e, "off") == 0 || strcmp(e, "no") == 0 ||
-                   strcmp(e, "false") == 0));
+    return cpu_env_enabled("GENRT_CPU_FUSION");
 }
 
 typedef struct fuse_ctx {

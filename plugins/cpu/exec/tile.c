@@ -15,9 +15,7 @@
 
 int cpu_tile_enabled(void)
 {
-    const char *e = getenv("GENRT_CPU_TILE_WEIGHTS");
-    return !(e && (strcmp(e, "0") == 0 || strcmp(e, "off") == 0 || strcmp(e, "no") == 0 ||
-                   strcmp(e, "false") == 0));
+    return cpu_env_enabled("GENRT_CPU_TILE_WEIGHTS");
 }
 
 /* Bits of a compressed constant the integer kernels take (0: none). */

@@ -237,3 +237,10 @@ grt_status cpu_host_error(const grt_host_api *host, grt_status status, const cha
         host->set_error(status, msg);
     return status;
 }
+
+int cpu_env_enabled(const char *name)
+{
+    const char *e = getenv(name);
+    return !(e && (strcmp(e, "0") == 0 || strcmp(e, "off") == 0 || strcmp(e, "no") == 0 ||
+                   strcmp(e, "false") == 0));
+}

@@ -60,6 +60,10 @@ void cpu_copy_to_dense(const grt_tensor_desc *desc, void *dst);
 void *cpu_aligned_alloc(size_t bytes);
 void cpu_aligned_free(void *ptr);
 
+/* 0 when the environment variable `name` is "0", "off", "no" or "false" (a switch that is on
+ * by default: GENRT_CPU_FUSION, GENRT_CPU_TILE_WEIGHTS), else 1. */
+int cpu_env_enabled(const char *name);
+
 /* Sets a formatted error through host->set_error; returns status. */
 grt_status cpu_host_error(const grt_host_api *host, grt_status status, const char *fmt, ...)
 #if defined(__GNUC__)
