@@ -142,9 +142,9 @@ static int tiled; /* --tiled: tiled compressed weights */
 /* The values of compressed weight q [N, K] in huge-page memory, tiled or row-major. */
 static uint8_t *layout_copy(const qw *q, grt_element_type storage, size_t N, size_t K)
 {
-    int bits = storage == GRT_I8 || storage == GRT_U8 ? 8 : 4;
+    int bits = cpu_dq_storage_bits(storage);
     if (tiled)
-        return cpu_dq_tiled_new(q->t.data, bits, N, K, NULL);
+        return cpu_dq_tiled_new(q->t.data, storage, N, K, NULL);
     size_t bytes = bits == 8 ? N * K : N * K / 2;
     void *p = NULL;
     if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
@@ -173,7 +173,7 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
             q[c] = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
             W[c] = q[c].t;
             W[c].comp = &q[c].ci;
-            copies[c] = cpu_dq_tileable(f->storage == GRT_I8 || f->storage == GRT_U8 ? 8 : 4, K)
+            copies[c] = cpu_dq_tileable(cpu_dq_storage_bits(f->storage), K)
                             ? layout_copy(&q[c], f->storage, N, K)
                             : NULL;
             if (copies[c] != NULL && tiled)

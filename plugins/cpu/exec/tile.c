@@ -21,15 +21,7 @@ int cpu_tile_enabled(void)
 /* Bits of a compressed constant the integer kernels take (0: none). */
 static int dq_bits(const cpu_tensor *t)
 {
-    if (t->comp == NULL || t->shape.rank != 2)
-        return 0;
-    switch ((grt_element_type)t->comp->storage_type) {
-    case GRT_I8:
-    case GRT_U8: return 8;
-    case GRT_I4:
-    case GRT_U4: return 4;
-    default: return 0;
-    }
+    return t->comp == NULL || t->shape.rank != 2 ? 0 : cpu_dq_storage_bits(t->comp->storage_type);
 }
 
 /* Value v (input 1 of MatMul node) is a weight the pass tiles. */
@@ -88,7 +80,7 @@ grt_status cpu_plan_tile_weights(cpu_plan *p, size_t *bytes)
         cpu_tensor *t = &p->consts[v];
         int bits = dq_bits(t);
         size_t N = (size_t)t->shape.dims[0], K = (size_t)t->shape.dims[1];
-        uint8_t *copy = cpu_dq_tiled_new(t->data, bits, N, K, pool);
+        uint8_t *copy = cpu_dq_tiled_new(t->data, t->comp->storage_type, N, K, pool);
         if (copy == NULL)
             return cpu_host_error(p->host, GRT_ERROR_OUT_OF_MEMORY,
                                   "CPU: out of memory tiling weight '%s' (%zu x %zu)", wname(p, v),

@@ -87,11 +87,6 @@ static void extreme_w(qw *w, grt_element_type storage, size_t N, size_t K, int64
 /* 1: run_case gives the kernel W in the tiled layout too (cpu_dq_tiled_new, as the plan does). */
 static int use_tiled;
 
-static int storage_bits(grt_element_type s)
-{
-    return s == GRT_I8 || s == GRT_U8 ? 8 : 4;
-}
-
 typedef struct dq_case {
     grt_element_type storage, scale_type;
     size_t M, N, K;
@@ -115,8 +110,8 @@ static void run_case(const dq_case *c, int quantized)
     cpu_tensor W = w.t;
     W.comp = &w.ci;
     uint8_t *tiled = NULL;
-    if (use_tiled && cpu_dq_tileable(storage_bits(c->storage), c->K)) {
-        tiled = cpu_dq_tiled_new(w.t.data, storage_bits(c->storage), c->N, c->K, NULL);
+    if (use_tiled && cpu_dq_tileable(cpu_dq_storage_bits(c->storage), c->K)) {
+        tiled = cpu_dq_tiled_new(w.t.data, c->storage, c->N, c->K, NULL);
         TH_CHECK(tiled != NULL, "cpu_dq_tiled_new failed (N %zu K %zu)", c->N, c->K);
         W.dq_tiled = tiled;
     }
@@ -248,26 +243,33 @@ static void run_isa(void)
 }
 
 /* The tiled layout itself: every block of every row, found through cpu_dq_block, holds the bytes
- * of the row-major original (N with a short last tile, one row, exactly one tile). */
-static void check_tiling(int bits, size_t N, size_t K)
+ * of the row-major original mapped by the storage type's xor (N with a short last tile, one row,
+ * exactly one tile). */
+static void check_tiling(grt_element_type storage, size_t N, size_t K)
 {
+    int bits = cpu_dq_storage_bits(storage);
+    uint8_t xr = cpu_dq_storage_xor(storage);
     size_t rb = bits == 8 ? K : K / 2, bb = bits == 8 ? 32 : 16;
-    uint8_t *src = malloc(N * rb);
-    for (size_t i = 0; i < N * rb; i++)
+    uint8_t *src = malloc(N * rb), *mapped = malloc(N * rb);
+    for (size_t i = 0; i < N * rb; i++) {
         src[i] = (uint8_t)(i * 131 + i / 977);
-    uint8_t *t = cpu_dq_tiled_new(src, bits, N, K, NULL);
-    TH_CHECK(t != NULL, "cpu_dq_tiled_new(%d bits, N %zu, K %zu) failed", bits, N, K);
+        mapped[i] = src[i] ^ xr;
+    }
+    uint8_t *t = cpu_dq_tiled_new(src, storage, N, K, NULL);
+    TH_CHECK(t != NULL, "cpu_dq_tiled_new(storage %d, N %zu, K %zu) failed", storage, N, K);
     cpu_dq_w w = {.data = t, .bits = bits, .tile = cpu_dq_tile_rows(bits), .N = N, .K = K};
     cpu_dq_w r = {.data = src, .bits = bits, .tile = 0, .N = N, .K = K};
     int bad = 0;
     for (size_t n = 0; t && n < N && !bad; n++)
         for (size_t b = 0; b < K / 32 && !bad; b++)
-            if (memcmp(cpu_dq_block(&w, n, b), src + n * rb + b * bb, bb) != 0 ||
+            if (memcmp(cpu_dq_block(&w, n, b), mapped + n * rb + b * bb, bb) != 0 ||
                 cpu_dq_block(&r, n, b) != src + n * rb + b * bb) {
-                TH_CHECK(0, "tiled %d-bit N %zu K %zu: row %zu block %zu differs", bits, N, K, n, b);
+                TH_CHECK(0, "tiled storage %d N %zu K %zu: row %zu block %zu differs", storage, N,
+                         K, n, b);
                 bad = 1;
             }
     cpu_dq_tiled_free(t);
+    free(mapped);
     free(src);
 }
 
@@ -276,10 +278,14 @@ void suite_linear_dq(void)
     static const cpu_isa isas[] = {CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512};
     static const size_t ns[] = {1, 4, 8, 37};
     for (size_t i = 0; i < 4; i++) {
-        check_tiling(8, ns[i], 96);
-        check_tiling(4, ns[i], 128);
+        check_tiling(GRT_U8, ns[i], 96);
+        check_tiling(GRT_I8, ns[i], 96);
+        check_tiling(GRT_U4, ns[i], 128);
+        check_tiling(GRT_I4, ns[i], 128);
     }
     TH_CHECK(!cpu_dq_tileable(4, 96) && cpu_dq_tileable(8, 96), "tileable: K of whole units");
+    TH_CHECK(cpu_dq_tiled_new((const uint8_t *)"", GRT_F16, 1, 64, NULL) == NULL,
+             "cpu_dq_tiled_new: declines a storage type without integer kernels");
     for (size_t i = 0; i < 3; i++) {
         if (isas[i] > cpu_isa_supported()) {
             printf("skip %s: not supported by this CPU\n", cpu_isa_name(isas[i]));

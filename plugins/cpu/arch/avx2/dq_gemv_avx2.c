@@ -30,20 +30,11 @@
  */
 #include <immintrin.h>
 
-#include <genrt/types.h>
-
-#include "kernels/matmul/dq.h"
+#include "dq_gemv_avx2.h"
+#include "fp_avx2.h"
 
 #define GV_T CPU_DQ_TILE8  /* W rows per tile: 8-bit tiles; 4-bit ones take GV_T4 */
 #define GV_T4 CPU_DQ_TILE4 /* (the tile heights of the tiled layout, dq.h) */
-
-static inline float hsum(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 int cpu_dq_gemv_avx2_ok(const cpu_dq_w *w)
 {
@@ -55,89 +46,12 @@ int cpu_dq_gemv_avx2_ok(const cpu_dq_w *w)
     return (w->K / CPU_DQ_BLOCK) % 2 == 0 && (bpg == 1 || bpg % 2 == 0);
 }
 
-/* Scale of group i (flat index into [N][ngw]). */
-static inline float sw1(const cpu_dq_w *w, size_t i)
-{
-    return w->scales_f16 ? _cvtsh_ss(((const uint16_t *)w->scales)[i])
-                         : ((const float *)w->scales)[i];
-}
-
-/* Mapped zero point of group i (see cpu_dq_row_params). */
-static inline float zp1(const cpu_dq_w *w, size_t i)
-{
-    float shift = w->bits == 8 ? -128.0f : 0.0f;
-    if (w->zps == NULL)
-        return w->bits == 4 ? 8.0f : 0.0f; /* I4 / I8 (I8 has no correction) */
-    const uint8_t *z8 = w->zps;
-    switch (w->zp_type) {
-    case GRT_F32: return ((const float *)w->zps)[i] + shift;
-    case GRT_F16: return _cvtsh_ss(((const uint16_t *)w->zps)[i]) + shift;
-    case GRT_U4: return (float)((z8[i >> 1] >> ((i & 1) * 4)) & 0xf);
-    default: return (float)z8[i] + shift;
-    }
-}
-
-/* Scales of groups i..i+7. */
-static inline __m256 sw8(const cpu_dq_w *w, size_t i)
-{
-    if (w->scales_f16)
-        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)w->scales + i)));
-    return _mm256_loadu_ps((const float *)w->scales + i);
-}
-
-/* Mapped zero points of groups i..i+7 (i even for packed u4). */
-static inline __m256 zp8(const cpu_dq_w *w, size_t i)
-{
-    __m256 shift = _mm256_set1_ps(w->bits == 8 ? -128.0f : 0.0f);
-    const uint8_t *z8 = w->zps;
-    if (w->zps == NULL)
-        return _mm256_set1_ps(w->bits == 4 ? 8.0f : 0.0f);
-    switch (w->zp_type) {
-    case GRT_F32: return _mm256_add_ps(_mm256_loadu_ps((const float *)w->zps + i), shift);
-    case GRT_F16:
-        return _mm256_add_ps(
-            _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)w->zps + i))),
-            shift);
-    case GRT_U4: {
-        int32_t b4;
-        __builtin_memcpy(&b4, z8 + i / 2, 4);
-        __m128i x = _mm_cvtsi32_si128(b4);
-        __m256i v = _mm256_cvtepu8_epi32(_mm_unpacklo_epi8(x, x)); /* b0 b0 b1 b1 .. */
-        v = _mm256_srlv_epi32(v, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
-        return _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xf)));
-    }
-    default: {
-        int64_t b8;
-        __builtin_memcpy(&b8, z8 + i, 8);
-        __m256i v = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(b8));
-        return _mm256_add_ps(_mm256_cvtepi32_ps(v), shift);
-    }
-    }
-}
-
-/* sum_g sw[g] * zp[g] * zs[g] over the ngw groups of row n (zs: the activation row's sums), as
- * 8 lanes to be summed (the caller subtracts them from the row's accumulator before its
- * horizontal sum). */
-static inline __m256 zp_correction(const cpu_dq_w *w, size_t n, const float *zs)
-{
-    size_t ngw = w->ngw, base = n * ngw, g = 0;
-    __m256 c = _mm256_setzero_ps();
-    if (base % 2 == 0) /* packed u4 zero points need byte alignment */
-        for (; g + 8 <= ngw; g += 8)
-            c = _mm256_fmadd_ps(_mm256_mul_ps(sw8(w, base + g), zp8(w, base + g)),
-                                _mm256_loadu_ps(zs + g), c);
-    float s = 0.0f;
-    for (; g < ngw; g++)
-        s += sw1(w, base + g) * zp1(w, base + g) * zs[g];
-    return _mm256_add_ps(c, _mm256_setr_ps(s, 0, 0, 0, 0, 0, 0, 0));
-}
-
 /* Scale vector of a block pair starting at group g: [sw_g x4 | sw_g+1 x4] when
  * `two`, else sw_g broadcast. */
 static inline __m256 sw_vec(const cpu_dq_w *w, size_t i, int two)
 {
     if (!two)
-        return _mm256_set1_ps(sw1(w, i));
+        return _mm256_set1_ps(dqg_sw1(w, i));
     __m256 s;
     if (w->scales_f16) {
         int32_t h2;
@@ -239,15 +153,8 @@ tile8(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int NR, 
             }
         }
         for (int r = 0; r < NR; r++)
-            acc[r] = _mm256_fmadd_ps(gacc[r], _mm256_set1_ps(sw1(w, (n + r) * ngw + g)), acc[r]);
+            acc[r] = _mm256_fmadd_ps(gacc[r], _mm256_set1_ps(dqg_sw1(w, (n + r) * ngw + g)), acc[r]);
     }
-}
-
-/* Lane sums of a[0..3] -> [sum a0, sum a1, sum a2, sum a3]. */
-static inline __m128 hsum4(const __m256 *a)
-{
-    __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
-    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
 /* Rows [n, n + NR) x activation row m -> out. */
@@ -261,14 +168,14 @@ tile_out(const cpu_dq_act *a, const cpu_dq_w *w, const int bits, const int XOR, 
     else
         tile8(a, w, n, m, NR, TILED, acc);
     for (int r = 0; r < NR && w->has_zp; r++)
-        acc[r] = _mm256_sub_ps(acc[r], zp_correction(w, n + r, a->zs + m * a->ngw));
+        acc[r] = _mm256_sub_ps(acc[r], dqg_zp_correction(w, n + r, a->zs + m * a->ngw));
     if (NR % 4 == 0) {
         for (int r0 = 0; r0 < NR; r0 += 4)
-            _mm_storeu_ps(out + m * ldo + n + r0, hsum4(acc + r0));
+            _mm_storeu_ps(out + m * ldo + n + r0, dqg_hsum4(acc + r0));
         return;
     }
     for (int r = 0; r < NR; r++)
-        out[m * ldo + n + r] = hsum(acc[r]);
+        out[m * ldo + n + r] = cpu_avx2_hsum(acc[r]);
 }
 
 static inline __attribute__((always_inline)) void rows_bits(const cpu_dq_act *a, const cpu_dq_w *w,
@@ -289,10 +196,10 @@ static inline __attribute__((always_inline)) void rows_bits(const cpu_dq_act *a,
             tile_out(a, w, bits, XOR, TILED, n, m, 1, out, ldo);
 }
 
-void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
-                      size_t ldo, float *pbuf)
+/* Rows [n0, n1) in the generic loops above. */
+static void rows_generic(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                         size_t ldo)
 {
-    (void)pbuf;
     const int tiled = w->tile != 0;
     if (w->bits == 4 && w->xor_mask != 0 && tiled)
         rows_bits(a, w, 4, 1, 1, n0, n1, out, ldo);
@@ -306,4 +213,31 @@ void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t 
         rows_bits(a, w, 8, 1, 1, n0, n1, out, ldo);
     else
         rows_bits(a, w, 8, 1, 0, n0, n1, out, ldo);
+}
+
+/* Whether cpu_dq_gemv_tiled_avx2 takes w's whole tiles: mapped values, and its activation
+ * pairs and tile scales fit in pbuf. */
+static int tiled_fits(const cpu_dq_act *a, const cpu_dq_w *w)
+{
+    return w->tile != 0 && w->xor_mask == 0 &&
+           cpu_dq_gemv_tiled_pbuf_floats(a, w) <= cpu_dq_pbuf_floats(w);
+}
+
+void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                      size_t ldo, float *pbuf)
+{
+    if (!tiled_fits(a, w)) {
+        rows_generic(a, w, n0, n1, out, ldo);
+        return;
+    }
+    /* rows before the first whole tile, the whole tiles, the rest (a short last tile) */
+    size_t T = (size_t)w->tile, t0 = (n0 + T - 1) / T * T;
+    t0 = t0 < n1 ? t0 : n1;
+    size_t t1 = t0 + (n1 - t0) / T * T;
+    if (n0 < t0)
+        rows_generic(a, w, n0, t0, out, ldo);
+    if (t0 < t1)
+        cpu_dq_gemv_tiled_avx2(a, w, t0, t1, out, ldo, pbuf);
+    if (t1 < n1)
+        rows_generic(a, w, t1, n1, out, ldo);
 }

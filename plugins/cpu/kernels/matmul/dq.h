@@ -22,7 +22,9 @@
  * that walks a tile reads one sequential stream instead of T streams one row apart, which the
  * memory system serves at close to its read bandwidth (docs/PERF.md "Tiled weights"). The tile
  * of rows [s, s + t) occupies the same bytes [s * row_bytes, (s + t) * row_bytes) as in row-major
- * order; cpu_dq_block() addresses a block in either layout. Scales and zero points stay [N][ngw].
+ * order; cpu_dq_block() addresses a block in either layout. The tiled copy holds the mapped values
+ * (the xor above already applied, so kernels reading it use xor_mask 0). Scales and zero points
+ * stay [N][ngw].
  *
  * Threading: cpu_dq_act is built once per call and then only read; the row kernels write disjoint
  * output columns [n0, n1) and are reentrant. Nothing here allocates; callers pass scratch.
@@ -32,6 +34,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <genrt/types.h>
 
 #include "../../threads/pool.h"
 
@@ -47,6 +51,24 @@ typedef struct cpu_dq_act {
     float *sa;        /* [M][nb] scale of each block's activation group */
     float *zs;        /* [M][ngw] (see above); filled only when the weight has zero points */
 } cpu_dq_act;
+
+/* Bits of the kernels' values for a compressed storage type (I8/U8: 8, I4/U4: 4; 0: not taken). */
+static inline int cpu_dq_storage_bits(uint32_t storage)
+{
+    switch ((grt_element_type)storage) {
+    case GRT_I8:
+    case GRT_U8: return 8;
+    case GRT_I4:
+    case GRT_U4: return 4;
+    default: return 0;
+    }
+}
+
+/* The xor that maps stored bytes of `storage` to kernel values (see above): U8 0x80, I4 0x88. */
+static inline uint8_t cpu_dq_storage_xor(uint32_t storage)
+{
+    return storage == GRT_U8 ? 0x80 : storage == GRT_I4 ? 0x88 : 0;
+}
 
 /* A compressed weight [N, K] seen by the kernels. */
 typedef struct cpu_dq_w {
@@ -105,16 +127,19 @@ static inline int cpu_dq_tileable(int bits, size_t K)
     return K > 0 && K % (bits == 8 ? 32 : 64) == 0;
 }
 
-/* Copies row-major weight values src [N][row_bytes] into dst (same size) in the tiled layout with
- * cpu_dq_tile_rows(bits) rows per tile (kernels/matmul/dq_tile.c). Rows [n0, n1) only, n0 a
- * multiple of the tile height (so threads can split the work); no allocation. */
-void cpu_dq_tile_rows_copy(const uint8_t *src, int bits, size_t N, size_t K, size_t n0, size_t n1,
-                           uint8_t *dst);
+/* Copies row-major stored bytes src [N][row_bytes] into dst (same size) in the tiled layout with
+ * cpu_dq_tile_rows(bits) rows per tile (kernels/matmul/dq_tile.c), each byte xor-ed with
+ * xor_mask. Rows [n0, n1) only, n0 a multiple of the tile height (so threads can split the work);
+ * no allocation. */
+void cpu_dq_tile_rows_copy(const uint8_t *src, int bits, uint8_t xor_mask, size_t N, size_t K,
+                           size_t n0, size_t n1, uint8_t *dst);
 
-/* A tiled copy of the row-major values src of a [N, K] `bits`-bit weight (cpu_dq_tileable), in new
- * memory (2 MiB aligned and advised for huge pages when large); rows split over `pool` (may be
- * NULL). NULL when out of memory. The caller owns it: cpu_dq_tiled_free(p). */
-uint8_t *cpu_dq_tiled_new(const uint8_t *src, int bits, size_t N, size_t K, cpu_pool *pool);
+/* A tiled copy of the row-major stored bytes src of a [N, K] weight of compressed storage type
+ * `storage` (cpu_dq_storage_bits nonzero, cpu_dq_tileable), values mapped (cpu_dq_storage_xor),
+ * in new memory (2 MiB aligned and advised for huge pages when large); rows split over `pool` (may
+ * be NULL). NULL when out of memory or not tileable. The caller owns it: cpu_dq_tiled_free(p). */
+uint8_t *cpu_dq_tiled_new(const uint8_t *src, uint32_t storage, size_t N, size_t K,
+                          cpu_pool *pool);
 void cpu_dq_tiled_free(uint8_t *p);
 
 /* Row kernel: out[m * ldo + n] for m in [0, a->M), n in [n0, n1). `pbuf` holds at least
@@ -164,12 +189,19 @@ void cpu_dq_rows_scalar(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
 void cpu_dq_rows_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf);
 /* AVX2 decode GEMV (arch/avx2/dq_gemv_avx2.c), same contract (any M: each W tile is reused from
- * cache across the rows), chosen for M <= CPU_DQ_GEMV_MAX_M; pbuf unused.
+ * cache across the rows), chosen for M <= CPU_DQ_GEMV_MAX_M. Whole tiles of a tiled weight go to
+ * cpu_dq_gemv_tiled_avx2 when its pbuf needs fit (they do for M <= CPU_DQ_GEMV_MAX_M).
  * Only for weights cpu_dq_gemv_avx2_ok() accepts (nonzero): 8-bit, or 4-bit with an even number
  * of 32-blocks per row and groups of 1 or an even number of blocks. */
 void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                       size_t ldo, float *pbuf);
 int cpu_dq_gemv_avx2_ok(const cpu_dq_w *w);
+/* The AVX2 GEMV on whole tiles of a tiled weight (arch/avx2/dq_gemv_tiled_avx2.c), called by
+ * cpu_dq_gemv_avx2 for rows [n0, n1) with n0 % T == 0 and n1 % T == 0 or n1 == N (T = w->tile)
+ * when the weight's xor_mask is 0. pbuf: cpu_dq_gemv_tiled_pbuf_floats(a, w) floats. */
+void cpu_dq_gemv_tiled_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1,
+                            float *out, size_t ldo, float *pbuf);
+size_t cpu_dq_gemv_tiled_pbuf_floats(const cpu_dq_act *a, const cpu_dq_w *w);
 void cpu_dq_quant_group_avx2(const float *x, size_t n, int8_t *q, float *scale);
 void cpu_dq_perm_block_avx2(int8_t *block);
 #endif

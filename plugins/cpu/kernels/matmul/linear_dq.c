@@ -6,7 +6,8 @@
  * and ctx->dq_group_size are multiples of 32 dividing K; declines (returns 0) otherwise so the f32
  * path runs. Per call: A is quantized once into the calling thread's scratch (slot 0; rows split
  * over ctx->pool), then N is split over ctx->pool so each thread streams disjoint rows of W with
- * the best row kernel cpu_isa_active() allows (scratch slot 1 per thread for group parameters).
+ * the best row kernel cpu_isa_active() allows (scratch slot 1 per thread for group parameters;
+ * chunks start on multiples of 8 rows, a whole tile of either height).
  * Reentrant; allocates only when the scratch grows.
  */
 #include <stdatomic.h>
@@ -35,9 +36,12 @@ static void quant_range(void *arg, size_t begin, size_t end)
     cpu_dq_quantize_rows(&c->act, c->a, begin, end, c->ga, c->w.G, c->quant, c->perm);
 }
 
+/* Work items are units of CPU_DQ_TILE8 rows, so chunks start on a tile of either height. */
 static void rows_range(void *arg, size_t begin, size_t end)
 {
     dq_call *c = arg;
+    begin *= CPU_DQ_TILE8;
+    end = end * CPU_DQ_TILE8 < c->N ? end * CPU_DQ_TILE8 : c->N;
     float *pbuf = cpu_scratch(1, sizeof(float) * cpu_dq_pbuf_floats(&c->w));
     if (pbuf == NULL) {
         atomic_store(&c->failed, 1);
@@ -63,14 +67,17 @@ static int dq_weight(const cpu_linear_job *job, cpu_dq_w *w)
     w->scales_f16 = c->scale_type == GRT_F16;
     w->zps = NULL;
     w->zp_type = zt;
-    w->bits = st == GRT_I8 || st == GRT_U8 ? 8 : 4;
-    w->xor_mask = st == GRT_U8 ? 0x80 : st == GRT_I4 ? 0x88 : 0;
+    w->bits = cpu_dq_storage_bits(st);
+    if (w->bits == 0)
+        return 0;
+    w->xor_mask = cpu_dq_storage_xor(st);
     w->has_zp = st != GRT_I8;
     w->N = job->N;
     w->tile = 0;
     if (job->w->dq_tiled != NULL && cpu_dq_tileable(w->bits, job->K)) {
         w->data = job->w->dq_tiled; /* the plan's compile-time copy (exec/plan.h) */
         w->tile = cpu_dq_tile_rows(w->bits);
+        w->xor_mask = 0; /* it holds mapped values */
     }
     if (c->kind == GRT_COMPRESSION_SYM)
         return st == GRT_I8 || st == GRT_I4;
@@ -131,7 +138,8 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
 #endif
     atomic_init(&c.failed, 0);
     cpu_parallel_for(ctx->pool, M, 4, quant_range, &c);
-    cpu_parallel_for(ctx->pool, N, CPU_DQ_NB, rows_range, &c);
+    cpu_parallel_for(ctx->pool, (N + CPU_DQ_TILE8 - 1) / CPU_DQ_TILE8, CPU_DQ_NB / CPU_DQ_TILE8,
+                     rows_range, &c);
     *st = atomic_load(&c.failed)
               ? cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory (kernel scratch)")
               : GRT_OK;
