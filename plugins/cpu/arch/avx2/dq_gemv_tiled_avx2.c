@@ -150,7 +150,7 @@ static inline __attribute__((always_inline)) void tile8(const int8_t *xq, const 
             }
         }
         for (int r = 0; r < T8; r++)
-            out[r] = acc[r];
+            out[r] = _mm256_mul_ps(acc[r], _mm256_broadcast_ss(sw + r));
         return;
     }
     for (size_t b = 0; b < nb; b++, wt += 32 * T8) {
