@@ -7,8 +7,10 @@
  * (sequentially consistent); a worker waits for its word to change by spinning (pause) for
  * spin_ns, then by blocking on a futex after announcing itself in `sleeping`, and the dispatcher
  * issues a futex wake only for workers that announced it. A woken worker joins the open region
- * with a CAS on `join` (or skips it if it is closed), claims chunks from an atomic counter (so
- * faster threads take more of them) and increments `done`. The caller works on chunks too, then
+ * with a CAS on `join` (or skips it if it is closed), claims chunks from an atomic index counter
+ * (guided: each chunk is 1 / (2 x threads) of what is left, at least the grain, so faster threads
+ * take more and the last chunks, which decide when the region ends, are small) and increments
+ * `done`. The caller works on chunks too, then
  * closes the region (fetch_or of the closed bit, which also reads how many joined) and spins,
  * then blocks, until `done` reaches that count. So a worker that was not scheduled in time
  * never delays a region, and only joined workers read the job fields, which the caller does
@@ -35,8 +37,6 @@
 #include <unistd.h>
 #endif
 
-/* Chunks per thread: more than one so uneven work balances out. */
-#define CPU_POOL_CHUNKS_PER_THREAD 4
 /* `join` bit: the region takes no more workers. */
 #define POOL_CLOSED (1ull << 31)
 
@@ -67,8 +67,8 @@ struct cpu_pool {
     /* The current job (written by the dispatcher before the start words are bumped). */
     cpu_range_fn fn;
     void *arg;
-    size_t n, n_chunks;
-    _Alignas(64) atomic_size_t next_chunk;
+    size_t n, grain, split; /* split: a chunk is (n - next) / split indices, at least grain */
+    _Alignas(64) atomic_size_t next;
 };
 
 /* Non-zero while this thread executes a work item: nested parallel_for then runs inline. */
@@ -185,15 +185,17 @@ static int try_join(cpu_pool *p)
 static void run_chunks(cpu_pool *p)
 {
     tls_in_pool_job = 1;
-    size_t q = p->n / p->n_chunks, r = p->n % p->n_chunks;
-    for (;;) {
-        size_t c = atomic_fetch_add_explicit(&p->next_chunk, 1, memory_order_relaxed);
-        if (c >= p->n_chunks)
-            break;
-        /* n = q * nc + r: chunks 0..r-1 take q + 1 indices, the others q (q >= grain) */
-        size_t begin = c * q + (c < r ? c : r);
-        size_t end = begin + q + (c < r ? 1 : 0);
-        p->fn(p->arg, begin, end);
+    const size_t n = p->n, g = p->grain;
+    size_t b = atomic_load_explicit(&p->next, memory_order_relaxed);
+    while (b < n) {
+        size_t left = n - b, size = left / p->split;
+        size = size < g ? g : size;
+        size = left - size < g ? left : size; /* no chunk smaller than the grain */
+        if (atomic_compare_exchange_weak_explicit(&p->next, &b, b + size, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            p->fn(p->arg, b, b + size);
+            b = atomic_load_explicit(&p->next, memory_order_relaxed);
+        }
     }
     tls_in_pool_job = 0;
 }
@@ -278,7 +280,7 @@ cpu_pool *cpu_pool_create_ex(int n_threads, const int *cpus, int spin_us)
     atomic_init(&p->join, POOL_CLOSED);
     atomic_init(&p->done, 0);
     atomic_init(&p->caller_sleeping, 0);
-    atomic_init(&p->next_chunk, 0);
+    atomic_init(&p->next, 0);
     if (pthread_mutex_init(&p->dispatch, NULL) != 0) {
         free(p);
         return NULL;
@@ -375,18 +377,17 @@ void cpu_parallel_for(cpu_pool *pool, size_t n, size_t grain, cpu_range_fn fn, v
         fn(arg, 0, n);
         return;
     }
-    size_t want = (size_t)pool->n_threads * CPU_POOL_CHUNKS_PER_THREAD;
-    size_t n_chunks = max_chunks < want ? max_chunks : want;
-    /* workers needed besides the caller: at most one per remaining chunk */
-    size_t helpers = n_chunks - 1;
+    /* workers needed besides the caller: at most one per further chunk */
+    size_t helpers = max_chunks - 1;
     int participants = helpers < (size_t)pool->n_workers ? (int)helpers : pool->n_workers;
 
     pthread_mutex_lock(&pool->dispatch);
     pool->fn = fn;
     pool->arg = arg;
     pool->n = n;
-    pool->n_chunks = n_chunks;
-    atomic_store_explicit(&pool->next_chunk, 0, memory_order_relaxed);
+    pool->grain = grain;
+    pool->split = 2 * (size_t)(participants + 1);
+    atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
     atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
     pool->epoch++;
     /* opens the region; release: publishes the job to workers that join */
