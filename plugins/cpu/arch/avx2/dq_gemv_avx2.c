@@ -200,13 +200,11 @@ static inline __attribute__((always_inline)) void rows_bits(const cpu_dq_act *a,
 static void rows_generic(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                          size_t ldo)
 {
-    const int tiled = w->tile != 0;
-    if (w->bits == 4 && w->xor_mask != 0 && tiled)
-        rows_bits(a, w, 4, 1, 1, n0, n1, out, ldo);
+    const int tiled = w->tile != 0; /* tiled copies hold mapped values: xor_mask 0 (dq.h) */
+    if (w->bits == 4 && tiled)
+        rows_bits(a, w, 4, 0, 1, n0, n1, out, ldo);
     else if (w->bits == 4 && w->xor_mask != 0)
         rows_bits(a, w, 4, 1, 0, n0, n1, out, ldo);
-    else if (w->bits == 4 && tiled)
-        rows_bits(a, w, 4, 0, 1, n0, n1, out, ldo);
     else if (w->bits == 4)
         rows_bits(a, w, 4, 0, 0, n0, n1, out, ldo);
     else if (tiled)
