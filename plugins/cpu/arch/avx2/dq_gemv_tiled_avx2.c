@@ -17,7 +17,9 @@
  * Reentrant, no allocation; writes only out[m * ldo + n] for n in [n0, n1).
  */
 #include <immintrin.h>
+#include <string.h>
 
+#include "convert_avx2.h"
 #include "dq_gemv_avx2.h"
 
 #define T8 CPU_DQ_TILE8
@@ -47,19 +49,15 @@ static void prep_pairs(const cpu_dq_act *a, size_t m, pair_act *P)
     }
 }
 
-/* Group scales of rows [n, n + T) as f32: dst[r * ngw + g]. */
+/* Group scales of rows [n, n + T) as f32: dst[r * ngw + g], the same order as the weight's
+ * [N][ngw] scales, so one contiguous conversion. */
 static void tile_scales(const cpu_dq_w *w, size_t n, int T, float *dst)
 {
-    const size_t ngw = w->ngw;
-    for (int r = 0; r < T; r++) {
-        size_t base = (n + (size_t)r) * ngw, g = 0;
-        float *d = dst + (size_t)r * ngw;
-        if (w->scales_f16)
-            for (; g + 8 <= ngw; g += 8)
-                _mm256_storeu_ps(d + g, dqg_sw8(w, base + g));
-        for (; g < ngw; g++)
-            d[g] = dqg_sw1(w, base + g);
-    }
+    size_t first = n * w->ngw, count = (size_t)T * w->ngw;
+    if (w->scales_f16)
+        cpu_avx2_f16_to_f32((const uint16_t *)w->scales + first, count, dst);
+    else
+        memcpy(dst, (const float *)w->scales + first, count * sizeof(float));
 }
 
 /* u4 pair (32 bytes at src) x activation pair -> 8 int32 lanes (0-3 block b, 4-7 block b+1). */
