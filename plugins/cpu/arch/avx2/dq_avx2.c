@@ -25,6 +25,7 @@
 #include <genrt/types.h>
 
 #include "arch/avx2/convert_avx2.h"
+#include "arch/avx2/dq_pack_avx2.h"
 #include "kernels/matmul/dq.h"
 
 #define DQ_MR 4  /* activation rows per micro-tile (6 measured no faster for 4-bit) */
@@ -70,41 +71,6 @@ static void row_params(const cpu_dq_w *w, size_t n, float *sw, float *zp)
         zp[g] += shift;
 }
 
-/* Block b of the W row whose unit 0 is at `src` (units `us` bytes apart, dq.h) unpacked into the
- * activation order (4-bit: 16 bytes, low nibbles = positions 0-15, high nibbles = 16-31; 8-bit: 32
- * bytes as s8); NULL = a zero row. */
-static inline __m256i unpack_block(const uint8_t *src, size_t us, int bits, size_t b, __m256i xr)
-{
-    if (src == NULL)
-        return _mm256_setzero_si256();
-    if (bits == 4) {
-        __m128i p = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + b / 2 * us + b % 2 * 16)),
-                                  _mm256_castsi256_si128(xr));
-        return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(p, 4), p), _mm256_set1_epi8(0x0f));
-    }
-    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + b * us)), xr);
-}
-
-/* In place 8 x 8 transpose of 32-bit elements: r[i] dword s -> r[s] dword i. */
-static inline void transpose8(__m256i r[8])
-{
-    __m256i t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
-        u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
-        u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
-        u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
-        r[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
-    }
-}
-
 /* The panel of W rows [n, n + nr) (nr <= DQ_NR): pw [nb][8 steps][2][8][4] bytes, swb [nb][16]
  * (each block's weight scale), swzp [ngw][16] (sw * zp per group); tmp: 2 * ngw floats. Each
  * block of 8 rows is unpacked to 8 vectors of 8 steps and transposed to 8 vectors of 8 rows. */
@@ -121,8 +87,8 @@ static void pack_panel(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, floa
         for (size_t b = 0; b < nb; b++) {
             __m256i r[8];
             for (int i = 0; i < 8; i++)
-                r[i] = unpack_block(src[i], us[i], w->bits, b, xr);
-            transpose8(r);
+                r[i] = dqp_unpack_block(src[i], us[i], w->bits, b, xr);
+            cpu_avx2_transpose8x32(r);
             for (int st = 0; st < 8; st++)
                 _mm256_storeu_si256((__m256i *)(pw + b * DQ_PANEL_BLOCK + st * 64 + v * 32), r[st]);
         }

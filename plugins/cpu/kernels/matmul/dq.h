@@ -37,6 +37,7 @@
 
 #include <genrt/types.h>
 
+#include "../../arch/isa.h"
 #include "../../threads/pool.h"
 
 #define CPU_DQ_BLOCK 32
@@ -49,7 +50,8 @@ typedef struct cpu_dq_act {
     int perm4;        /* blocks stored even-then-odd (4-bit weights) */
     int8_t *q;        /* [M][K] values in [-127, 127] */
     float *sa;        /* [M][nb] scale of each block's activation group */
-    float *zs;        /* [M][ngw] (see above); filled only when the weight has zero points */
+    float *zs;        /* [M][ngw] (see above); filled when the weight has zero points and for
+                       * every 8-bit weight on the AVX-512 kernels (cpu_dq_act_needs_zs) */
 } cpu_dq_act;
 
 /* Bits of the kernels' values for a compressed storage type (I8/U8: 8, I4/U4: 4; 0: not taken). */
@@ -152,14 +154,17 @@ typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0
 /* Most activation rows for which linear_dq.c takes the GEMV instead of the packing GEMM: measured
  * (bench_linear --m 4,6,8) the GEMV is ahead at 4 rows, even at 6, behind at 8 for 4-bit. */
 #define CPU_DQ_GEMV_MAX_M 5
-/* W rows the AVX2 GEMM unpacks at once into a panel (arch/avx2/dq_avx2.c). */
+/* W rows the AVX2 GEMM unpacks at once into a panel (arch/avx2/dq_avx2.c), and the AVX-512 one
+ * (arch/avx512/dq_gemm_avx512.c). */
 #define CPU_DQ_PANEL 16
+#define CPU_DQ_PANEL512 32
 
-/* pbuf floats a row kernel needs: the panel (16 rows x K bytes), its per-block and per-group
- * parameters (16 floats each), and one row's sw and zp (2 * ngw). */
+/* pbuf floats a row kernel needs: the larger panel (32 rows x K bytes), its per-block and
+ * per-group parameters (32 floats each), and one row's sw and zp (2 * ngw). */
 static inline size_t cpu_dq_pbuf_floats(const cpu_dq_w *w)
 {
-    return CPU_DQ_PANEL * w->K / 4 + CPU_DQ_PANEL * (w->K / CPU_DQ_BLOCK + w->ngw) + 2 * w->ngw;
+    return CPU_DQ_PANEL512 * w->K / 4 + CPU_DQ_PANEL512 * (w->K / CPU_DQ_BLOCK + w->ngw) +
+           2 * w->ngw;
 }
 
 /* sw[g], zp[g] (g < ngw) of weight row n, zp already mapped as described above (0 when the
@@ -204,6 +209,24 @@ void cpu_dq_gemv_tiled_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, s
 size_t cpu_dq_gemv_tiled_pbuf_floats(const cpu_dq_act *a, const cpu_dq_w *w);
 void cpu_dq_quant_group_avx2(const float *x, size_t n, int8_t *q, float *scale);
 void cpu_dq_perm_block_avx2(int8_t *block);
+/* AVX-512 VNNI decode GEMV (arch/avx512/dq_gemv_avx512.c), the contract of cpu_dq_gemv_avx2 (and
+ * only for weights it accepts): whole tiles of a tiled weight run on vpdpbusd, the rest on
+ * cpu_dq_gemv_avx2. Needs a->zs for every weight (cpu_dq_act_needs_zs). Only when
+ * cpu_isa_active() >= CPU_ISA_AVX512. */
+void cpu_dq_gemv_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                        size_t ldo, float *pbuf);
+/* AVX-512 VNNI GEMM over packed panels (arch/avx512/dq_gemm_avx512.c), any M, the contract of
+ * cpu_dq_rows_avx2; needs a->zs for every weight. Only when cpu_isa_active() >= CPU_ISA_AVX512. */
+void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                        size_t ldo, float *pbuf);
 #endif
+
+/* Whether the activation sums zs must be filled for weight w when the kernels of `isa` run:
+ * always for zero-point weights; for the rest (I8) when the AVX-512 kernels run, since vpdpbusd
+ * multiplies u8 weights (s8 + 128) and removes 128 * sum(qa) afterwards. */
+static inline int cpu_dq_act_needs_zs(const cpu_dq_w *w, cpu_isa isa)
+{
+    return w->has_zp || isa >= CPU_ISA_AVX512;
+}
 
 #endif

@@ -7,7 +7,7 @@
  * path runs. Per call: A is quantized once into the calling thread's scratch (slot 0; rows split
  * over ctx->pool), then N is split over ctx->pool so each thread streams disjoint rows of W with
  * the best row kernel cpu_isa_active() allows (scratch slot 1 per thread for group parameters;
- * chunks start on multiples of 8 rows, a whole tile of either height).
+ * chunks start on whole tiles of either height for the GEMVs, on whole panels for the GEMMs).
  * Reentrant; allocates only when the scratch grows.
  */
 #include <stdatomic.h>
@@ -24,6 +24,7 @@ typedef struct dq_call {
     size_t ga;
     float *out;
     size_t N;
+    size_t unit; /* W rows per work item: a whole tile or panel of the row kernel */
     cpu_dq_rows_fn rows;
     cpu_dq_group_fn quant;
     cpu_dq_perm_fn perm;
@@ -36,12 +37,13 @@ static void quant_range(void *arg, size_t begin, size_t end)
     cpu_dq_quantize_rows(&c->act, c->a, begin, end, c->ga, c->w.G, c->quant, c->perm);
 }
 
-/* Work items are units of CPU_DQ_TILE8 rows, so chunks start on a tile of either height. */
+/* Work items are units of c->unit rows (CPU_DQ_TILE8 for the GEMVs, a panel for the GEMMs), so
+ * chunks start on a tile of either height and cut no GEMM panel short. */
 static void rows_range(void *arg, size_t begin, size_t end)
 {
     dq_call *c = arg;
-    begin *= CPU_DQ_TILE8;
-    end = end * CPU_DQ_TILE8 < c->N ? end * CPU_DQ_TILE8 : c->N;
+    begin *= c->unit;
+    end = end * c->unit < c->N ? end * c->unit : c->N;
     float *pbuf = cpu_scratch(1, sizeof(float) * cpu_dq_pbuf_floats(&c->w));
     if (pbuf == NULL) {
         atomic_store(&c->failed, 1);
@@ -110,7 +112,9 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     c.act.perm4 = c.w.bits == 4;
     c.act.ga = ga;
     size_t qb = align64(M * K), sab = align64(sizeof(float) * M * c.act.nb);
-    size_t zsb = c.w.has_zp ? sizeof(float) * M * c.w.ngw : 0;
+    const cpu_isa isa = cpu_isa_active();
+    const int need_zs = cpu_dq_act_needs_zs(&c.w, isa);
+    size_t zsb = need_zs ? sizeof(float) * M * c.w.ngw : 0;
     unsigned char *buf = cpu_scratch(0, qb + sab + zsb);
     if (buf == NULL) {
         *st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY,
@@ -119,27 +123,32 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     }
     c.act.q = (int8_t *)buf;
     c.act.sa = (float *)(buf + qb);
-    c.act.zs = c.w.has_zp ? (float *)(buf + qb + sab) : NULL;
+    c.act.zs = need_zs ? (float *)(buf + qb + sab) : NULL;
     c.a = job->a;
     c.ga = ga;
     c.out = job->out;
     c.N = N;
     c.rows = cpu_dq_rows_scalar;
+    c.unit = CPU_DQ_TILE8;
     c.quant = cpu_dq_quant_group_scalar;
     c.perm = cpu_dq_perm_block_scalar;
 #ifdef GENRT_CPU_X86
-    if (cpu_isa_active() >= CPU_ISA_AVX2) {
-        c.rows = cpu_dq_rows_avx2;
-        if (M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w))
-            c.rows = cpu_dq_gemv_avx2; /* decode GEMV */
+    if (isa >= CPU_ISA_AVX2) {
+        const int gemv = M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w); /* decode */
+        c.rows = gemv ? cpu_dq_gemv_avx2 : cpu_dq_rows_avx2;
+        c.unit = gemv ? CPU_DQ_TILE8 : CPU_DQ_PANEL;
+        if (isa >= CPU_ISA_AVX512) {
+            c.rows = gemv ? cpu_dq_gemv_avx512 : cpu_dq_rows_avx512;
+            c.unit = gemv ? CPU_DQ_TILE8 : CPU_DQ_PANEL512;
+        }
         c.quant = cpu_dq_quant_group_avx2;
         c.perm = cpu_dq_perm_block_avx2;
     }
 #endif
     atomic_init(&c.failed, 0);
     cpu_parallel_for(ctx->pool, M, 4, quant_range, &c);
-    cpu_parallel_for(ctx->pool, (N + CPU_DQ_TILE8 - 1) / CPU_DQ_TILE8, CPU_DQ_NB / CPU_DQ_TILE8,
-                     rows_range, &c);
+    cpu_parallel_for(ctx->pool, (N + c.unit - 1) / c.unit,
+                     c.unit < CPU_DQ_NB ? CPU_DQ_NB / c.unit : 1, rows_range, &c);
     *st = atomic_load(&c.failed)
               ? cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory (kernel scratch)")
               : GRT_OK;
