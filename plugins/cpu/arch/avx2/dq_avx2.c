@@ -79,20 +79,8 @@ static void pack_panel(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, floa
 {
     const size_t K = w->K, nb = K / CPU_DQ_BLOCK, ngw = w->ngw, bpg = w->G / CPU_DQ_BLOCK;
     const __m256i xr = _mm256_set1_epi8((char)w->xor_mask);
-    for (size_t v = 0; v < DQ_NR / 8; v++) {
-        const uint8_t *src[8];
-        size_t us[8];
-        for (size_t i = 0; i < 8; i++)
-            src[i] = v * 8 + i < nr ? cpu_dq_unit(w, n + v * 8 + i, 0, &us[i]) : NULL;
-        for (size_t b = 0; b < nb; b++) {
-            __m256i r[8];
-            for (int i = 0; i < 8; i++)
-                r[i] = dqp_unpack_block(src[i], us[i], w->bits, b, xr);
-            cpu_avx2_transpose8x32(r);
-            for (int st = 0; st < 8; st++)
-                _mm256_storeu_si256((__m256i *)(pw + b * DQ_PANEL_BLOCK + st * 64 + v * 32), r[st]);
-        }
-    }
+    for (size_t v = 0; v < DQ_NR / 8; v++)
+        dqp_pack_rows8(w, n, nr, v, xr, pw, DQ_PANEL_BLOCK, 64);
     for (size_t o = 0; o < DQ_NR; o++) {
         if (o >= nr) {
             for (size_t b = 0; b < nb; b++)

@@ -229,9 +229,8 @@ void cpu_dq_gemv_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t 
         return;
     }
     /* rows before the first whole tile, the whole tiles, the rest (a short last tile) */
-    size_t T = (size_t)w->tile, t0 = (n0 + T - 1) / T * T;
-    t0 = t0 < n1 ? t0 : n1;
-    size_t t1 = t0 + (n1 - t0) / T * T;
+    size_t t0, t1;
+    cpu_dq_tile_split(n0, n1, (size_t)w->tile, &t0, &t1);
     if (n0 < t0)
         rows_generic(a, w, n0, t0, out, ldo);
     if (t0 < t1)

@@ -1,7 +1,7 @@
 /*
  * arch/avx2/dq_pack_avx2.h - panel-packing helpers shared by the GEMMs of the dynamic-quantization
  * path (arch/avx2/dq_avx2.c, arch/avx512/dq_gemm_avx512.c): a weight block unpacked to bytes in
- * the activation order, and an 8 x 8 dword transpose. Include only from files compiled with at
+ * the activation order, an 8 x 8 dword transpose, and 8 rows of a panel packed with both. Include only from files compiled with at
  * least -mavx2. Pure, thread-safe.
  */
 #ifndef GENRT_CPU_ARCH_AVX2_DQ_PACK_H
@@ -10,6 +10,8 @@
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kernels/matmul/dq.h"
 
 /* Block b of the W row whose unit 0 is at `src` (units `us` bytes apart, dq.h) unpacked into the
  * activation order (4-bit: 16 bytes, low nibbles = positions 0-15, high nibbles = 16-31; 8-bit: 32
@@ -43,6 +45,27 @@ static inline void cpu_avx2_transpose8x32(__m256i r[8])
     for (int i = 0; i < 4; i++) {
         r[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
         r[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
+    }
+}
+
+/* Rows [n + 8v, n + 8v + 8) of a panel of the weight's rows [n, n + nr) packed: for each 32-block
+ * b and step st (4 k), the 8 rows' 4 bytes at pw + b * block_bytes + st * step_bytes + v * 32
+ * (values xor-ed with xr; rows past nr are zero). */
+static inline void dqp_pack_rows8(const cpu_dq_w *w, size_t n, size_t nr, size_t v, __m256i xr,
+                                  uint8_t *pw, size_t block_bytes, size_t step_bytes)
+{
+    const uint8_t *src[8];
+    size_t us[8];
+    for (size_t i = 0; i < 8; i++)
+        src[i] = v * 8 + i < nr ? cpu_dq_unit(w, n + v * 8 + i, 0, &us[i]) : NULL;
+    for (size_t b = 0; b < w->K / CPU_DQ_BLOCK; b++) {
+        __m256i r[8];
+        for (int i = 0; i < 8; i++)
+            r[i] = dqp_unpack_block(src[i], us[i], w->bits, b, xr);
+        cpu_avx2_transpose8x32(r);
+        for (int st = 0; st < 8; st++)
+            _mm256_storeu_si256((__m256i *)(pw + b * block_bytes + (size_t)st * step_bytes + v * 32),
+                                r[st]);
     }
 }
 

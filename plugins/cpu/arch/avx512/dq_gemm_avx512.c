@@ -39,23 +39,11 @@
 static void pack_panel(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, float *swg,
                        float *swzp, float *tmp)
 {
-    const size_t nb = w->K / CPU_DQ_BLOCK, ngw = w->ngw;
+    const size_t ngw = w->ngw;
     const uint8_t flip = w->bits == 8 ? 0x80 : 0;
     const __m256i xr = _mm256_set1_epi8((char)(w->xor_mask ^ flip));
-    for (size_t v = 0; v < NR / 8; v++) {
-        const uint8_t *src[8];
-        size_t us[8];
-        for (size_t i = 0; i < 8; i++)
-            src[i] = v * 8 + i < nr ? cpu_dq_unit(w, n + v * 8 + i, 0, &us[i]) : NULL;
-        for (size_t b = 0; b < nb; b++) {
-            __m256i r[8];
-            for (int i = 0; i < 8; i++) /* rows past nr: zero (and sw 0) */
-                r[i] = dqp_unpack_block(src[i], us[i], w->bits, b, xr);
-            cpu_avx2_transpose8x32(r);
-            for (int st = 0; st < 8; st++)
-                _mm256_storeu_si256((__m256i *)(pw + b * PANEL_BLOCK + st * 128 + v * 32), r[st]);
-        }
-    }
+    for (size_t v = 0; v < NR / 8; v++) /* rows past nr: zero (and sw 0) */
+        dqp_pack_rows8(w, n, nr, v, xr, pw, PANEL_BLOCK, 128);
     const float zshift = w->bits == 8 ? 128.0f : 0.0f;
     for (size_t o = 0; o < NR; o++) {
         if (o >= nr) {

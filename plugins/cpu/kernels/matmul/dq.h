@@ -129,6 +129,16 @@ static inline int cpu_dq_tileable(int bits, size_t K)
     return K > 0 && K % (bits == 8 ? 32 : 64) == 0;
 }
 
+/* Splits rows [n0, n1) of a weight with tiles of T rows at the whole tiles: [n0, *t0) before the
+ * first whole tile, [*t0, *t1) whole tiles, [*t1, n1) the rest (a short last tile). */
+static inline void cpu_dq_tile_split(size_t n0, size_t n1, size_t T, size_t *t0, size_t *t1)
+{
+    size_t a = (n0 + T - 1) / T * T;
+    a = a < n1 ? a : n1;
+    *t0 = a;
+    *t1 = a + (n1 - a) / T * T;
+}
+
 /* Copies row-major stored bytes src [N][row_bytes] into dst (same size) in the tiled layout with
  * cpu_dq_tile_rows(bits) rows per tile (kernels/matmul/dq_tile.c), each byte xor-ed with
  * xor_mask. Rows [n0, n1) only, n0 a multiple of the tile height (so threads can split the work);
