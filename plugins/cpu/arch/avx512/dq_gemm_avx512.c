@@ -28,7 +28,7 @@
 #include "arch/avx2/dq_pack_avx2.h"
 #include "kernels/matmul/dq.h"
 
-#define MR 6                                /* activation rows per micro-tile */
+#define MR CPU_DQ_MR512                     /* activation rows per micro-tile */
 #define NR CPU_DQ_PANEL512                  /* W rows per panel (two vectors of 16 outputs) */
 #define PANEL_BLOCK (NR * CPU_DQ_BLOCK)     /* panel bytes per 32-block */
 #define KC 16                               /* blocks per K chunk (16 KiB of panel) */
@@ -67,12 +67,10 @@ micro(const cpu_dq_act *a, const int R, size_t m0, size_t bpg, const uint8_t *pw
       __mmask16 k1)
 {
     const size_t K = a->K, nb = a->nb;
-    const int8_t *xa[MR];
+    const int8_t *xg = a->qp + m0 * K; /* the row group's [nb][8][MR][4] values */
     const float *sap[MR];
-    for (int j = 0; j < R; j++) {
-        xa[j] = a->q + (m0 + (size_t)j) * K;
+    for (int j = 0; j < R; j++)
         sap[j] = a->sa + (m0 + (size_t)j) * nb;
-    }
     for (size_t b = b0; b < b1;) {
         const size_t g = b / bpg, ge = (g + 1) * bpg, be = ge < b1 ? ge : b1;
         const int first = b == 0;
@@ -90,7 +88,7 @@ micro(const cpu_dq_act *a, const int R, size_t m0, size_t bpg, const uint8_t *pw
                 const __m512i w1 = _mm512_loadu_si512(pb + st * 128 + 64);
                 for (int j = 0; j < R; j++) {
                     int32_t xv;
-                    memcpy(&xv, xa[j] + b * CPU_DQ_BLOCK + (size_t)st * 4, 4);
+                    memcpy(&xv, xg + (b * 8 + (size_t)st) * 4 * MR + (size_t)j * 4, 4);
                     const __m512i x = _mm512_set1_epi32(xv);
                     s[j][0] = _mm512_dpbusd_epi32(s[j][0], w0, x);
                     s[j][1] = _mm512_dpbusd_epi32(s[j][1], w1, x);
@@ -143,7 +141,7 @@ static __mmask16 mask_upto(size_t count)
 void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                         size_t ldo, float *pbuf)
 {
-    if (a->zs == NULL) { /* linear_dq.c fills zs for this ISA (cpu_dq_act_needs_zs) */
+    if (a->zs == NULL || a->qp == NULL) { /* linear_dq.c fills both for this kernel */
         cpu_dq_rows_avx2(a, w, n0, n1, out, ldo, pbuf);
         return;
     }

@@ -50,6 +50,8 @@ typedef struct cpu_dq_act {
     int perm4;        /* blocks stored even-then-odd (4-bit weights) */
     int8_t *q;        /* [M][K] values in [-127, 127] */
     float *sa;        /* [M][nb] scale of each block's activation group */
+    int8_t *qp;       /* NULL, or q again in the AVX-512 GEMM's order: groups of CPU_DQ_MR512
+                       * rows, [M / MR512 rounded up][nb][8 steps][MR512 rows][4 values] */
     float *zs;        /* [M][ngw] (see above); filled when the weight has zero points and for
                        * every 8-bit weight on the AVX-512 kernels (cpu_dq_act_needs_zs) */
 } cpu_dq_act;
@@ -168,6 +170,8 @@ typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0
  * (arch/avx512/dq_gemm_avx512.c). */
 #define CPU_DQ_PANEL 16
 #define CPU_DQ_PANEL512 32
+/* Activation rows per micro-tile of the AVX-512 GEMM (the row groups of cpu_dq_act.qp). */
+#define CPU_DQ_MR512 6
 
 /* pbuf floats a row kernel needs: the larger panel (32 rows x K bytes), its per-block and
  * per-group parameters (32 floats each), and one row's sw and zp (2 * ngw). */
@@ -188,7 +192,8 @@ typedef void (*cpu_dq_perm_fn)(int8_t *block);
 
 /* Quantizes rows [m0, m1) of A [M, K] (row stride K) into act with activation group ga (a multiple
  * of 32 dividing K): scale = max|x| / 127, q = round-to-nearest-even(x * (127 / max|x|)); an
- * all-zero group gets scale 0 and q = 0. Fills q and sa, and zs when zs != NULL (weight group gw).
+ * all-zero group gets scale 0 and q = 0. Fills q and sa, zs when zs != NULL (weight group gw) and
+ * qp when qp != NULL.
  * quant / perm: the ISA's group quantizer and block permutation (cpu_dq_quant_group_scalar, ...). */
 void cpu_dq_quantize_rows(const cpu_dq_act *act, const float *a, size_t m0, size_t m1, size_t ga,
                           size_t gw, cpu_dq_group_fn quant, cpu_dq_perm_fn perm);

@@ -4,8 +4,10 @@
  * Pure functions over caller memory; reentrant.
  */
 #include <math.h>
+#include <string.h>
 
 #include "../fp16.h"
+
 #include "dq.h"
 
 #include <genrt/types.h>
@@ -95,5 +97,10 @@ void cpu_dq_quantize_rows(const cpu_dq_act *act, const float *a, size_t m0, size
         if (act->perm4) /* each block: its even elements, then its odd ones */
             for (size_t b = 0; b < nb; b++)
                 perm(q + b * CPU_DQ_BLOCK);
+        if (act->qp != NULL) { /* row m's 4-value steps into its row group (dq.h) */
+            int8_t *g = act->qp + (m / CPU_DQ_MR512) * CPU_DQ_MR512 * K + (m % CPU_DQ_MR512) * 4;
+            for (size_t s = 0; s < K / 4; s++)
+                memcpy(g + s * 4 * CPU_DQ_MR512, q + s * 4, 4);
+        }
     }
 }

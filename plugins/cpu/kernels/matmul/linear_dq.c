@@ -114,8 +114,10 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     size_t qb = align64(M * K), sab = align64(sizeof(float) * M * c.act.nb);
     const cpu_isa isa = cpu_isa_active();
     const int need_zs = cpu_dq_act_needs_zs(&c.w, isa);
-    size_t zsb = need_zs ? sizeof(float) * M * c.w.ngw : 0;
-    unsigned char *buf = cpu_scratch(0, qb + sab + zsb);
+    size_t zsb = align64(need_zs ? sizeof(float) * M * c.w.ngw : 0);
+    const int gemm512 = isa >= CPU_ISA_AVX512 && !(M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w));
+    size_t qpb = gemm512 ? (M + CPU_DQ_MR512 - 1) / CPU_DQ_MR512 * CPU_DQ_MR512 * K : 0;
+    unsigned char *buf = cpu_scratch(0, qb + sab + zsb + qpb);
     if (buf == NULL) {
         *st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY,
                                "out of memory quantizing activations (%zu x %zu)", M, K);
@@ -124,6 +126,7 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     c.act.q = (int8_t *)buf;
     c.act.sa = (float *)(buf + qb);
     c.act.zs = need_zs ? (float *)(buf + qb + sab) : NULL;
+    c.act.qp = gemm512 ? (int8_t *)(buf + qb + sab + zsb) : NULL;
     c.a = job->a;
     c.ga = ga;
     c.out = job->out;
