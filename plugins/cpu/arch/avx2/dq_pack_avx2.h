@@ -1,8 +1,8 @@
 /*
  * arch/avx2/dq_pack_avx2.h - panel-packing helpers shared by the GEMMs of the dynamic-quantization
  * path (arch/avx2/dq_avx2.c, arch/avx512/dq_gemm_avx512.c): a weight block unpacked to bytes in
- * the activation order, an 8 x 8 dword transpose, and 8 rows of a panel packed with both. Include only from files compiled with at
- * least -mavx2. Pure, thread-safe.
+ * the activation order, an 8 x 8 dword transpose, and 8 rows of a panel packed with both. Include
+ * only from files compiled with at least -mavx2. Pure, thread-safe.
  */
 #ifndef GENRT_CPU_ARCH_AVX2_DQ_PACK_H
 #define GENRT_CPU_ARCH_AVX2_DQ_PACK_H
@@ -16,7 +16,8 @@
 /* Block b of the W row whose unit 0 is at `src` (units `us` bytes apart, dq.h) unpacked into the
  * activation order (4-bit: 16 bytes, low nibbles = positions 0-15, high nibbles = 16-31; 8-bit: 32
  * bytes as s8); NULL = a zero row. */
-static inline __m256i dqp_unpack_block(const uint8_t *src, size_t us, int bits, size_t b, __m256i xr)
+static inline __m256i dqp_unpack_block(const uint8_t *src, size_t us, int bits, size_t b,
+                                       __m256i xr)
 {
     if (src == NULL)
         return _mm256_setzero_si256();
@@ -64,8 +65,8 @@ static inline void dqp_pack_rows8(const cpu_dq_w *w, size_t n, size_t nr, size_t
             r[i] = dqp_unpack_block(src[i], us[i], w->bits, b, xr);
         cpu_avx2_transpose8x32(r);
         for (int st = 0; st < 8; st++)
-            _mm256_storeu_si256((__m256i *)(pw + b * block_bytes + (size_t)st * step_bytes + v * 32),
-                                r[st]);
+            _mm256_storeu_si256(
+                (__m256i *)(pw + b * block_bytes + (size_t)st * step_bytes + v * 32), r[st]);
     }
 }
 

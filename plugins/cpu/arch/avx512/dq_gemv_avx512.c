@@ -29,8 +29,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "arch/avx2/convert_avx2.h"
 #include "arch/avx2/dq_gemv_avx2.h"
-#include "kernels/fp16.h"
 
 #define T8 CPU_DQ_TILE8
 #define T4 CPU_DQ_TILE4
@@ -67,15 +67,13 @@ static void tile_scales_t(const cpu_dq_w *w, size_t n, int T, float *dst)
         size_t base = (n + (size_t)r) * ngw;
         if (w->scales_f16) {
             const uint16_t *s = (const uint16_t *)w->scales + base;
-            size_t g = 0;
-            for (; g + 16 <= ngw; g += 16) {
+            for (size_t g = 0; g < ngw; g += 16) {
                 float t[16];
-                _mm512_storeu_ps(t, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(s + g))));
-                for (int i = 0; i < 16; i++)
-                    dst[(g + (size_t)i) * (size_t)T + (size_t)r] = t[i];
+                size_t c = ngw - g < 16 ? ngw - g : 16;
+                cpu_avx2_f16_to_f32(s + g, c, t);
+                for (size_t i = 0; i < c; i++)
+                    dst[(g + i) * (size_t)T + (size_t)r] = t[i];
             }
-            for (; g < ngw; g++)
-                dst[g * (size_t)T + (size_t)r] = cpu_f16_to_f32(s[g]);
         } else {
             const float *s = (const float *)w->scales + base;
             for (size_t g = 0; g < ngw; g++)
@@ -115,8 +113,8 @@ static inline __attribute__((always_inline)) void tile8(const int8_t *xq, const 
         }
         __m512 sg = _mm512_castps256_ps512(_mm256_loadu_ps(swt + g * T8));
         for (int i = 0; i < 4; i++)
-            acc[i] = _mm512_fmadd_ps(gacc[i], _mm512_permutexvar_ps(idx_halves(2 * i, 2 * i + 1), sg),
-                                     acc[i]);
+            acc[i] = _mm512_fmadd_ps(
+                gacc[i], _mm512_permutexvar_ps(idx_halves(2 * i, 2 * i + 1), sg), acc[i]);
     }
 }
 

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "../fp16.h"
-
 #include "dq.h"
 
 #include <genrt/types.h>
