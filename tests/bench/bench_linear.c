@@ -143,8 +143,9 @@ static int tiled; /* --tiled: tiled compressed weights */
 static uint8_t *layout_copy(const qw *q, grt_element_type storage, size_t N, size_t K)
 {
     int bits = cpu_dq_storage_bits(storage);
+    cpu_dq_w w;
     if (tiled)
-        return cpu_dq_tiled_new(q->t.data, storage, N, K, NULL);
+        return cpu_dq_weight(q->t.data, &q->ci, N, K, &w) ? cpu_dq_tiled_new(&w, NULL) : NULL;
     size_t bytes = bits == 8 ? N * K : N * K / 2;
     void *p = NULL;
     if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)

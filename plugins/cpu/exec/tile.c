@@ -78,16 +78,18 @@ grt_status cpu_plan_tile_weights(cpu_plan *p, size_t *bytes)
         if (!wants_tiles(p, i, v))
             continue;
         cpu_tensor *t = &p->consts[v];
-        int bits = dq_bits(t);
         size_t N = (size_t)t->shape.dims[0], K = (size_t)t->shape.dims[1];
-        uint8_t *copy = cpu_dq_tiled_new(t->data, t->comp->storage_type, N, K, pool);
+        cpu_dq_w w;
+        if (!cpu_dq_weight(t->data, t->comp, N, K, &w))
+            continue; /* the integer kernels do not take it: nothing reads a copy */
+        uint8_t *copy = cpu_dq_tiled_new(&w, pool);
         if (copy == NULL)
             return cpu_host_error(p->host, GRT_ERROR_OUT_OF_MEMORY,
                                   "CPU: out of memory tiling weight '%s' (%zu x %zu)", wname(p, v),
                                   N, K);
         t->dq_tiled = copy;
-        release_pages(t->data, bits == 8 ? N * K : N * K / 2);
-        total += bits == 8 ? N * K : N * K / 2;
+        release_pages(t->data, N * cpu_dq_row_bytes(&w)); /* scales and zero points stay in use */
+        total += N * cpu_dq_row_bytes(&w) + cpu_dq_tparams_bytes(&w);
     }
     if (bytes)
         *bytes = total;

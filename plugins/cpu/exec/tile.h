@@ -5,7 +5,8 @@
  *
  * A constant gets a copy (plan->consts[v].dq_tiled) when it is the B input of a MatMul with
  * transpose_b, rank 2 [N, K], compressed with I8/U8/I4/U4 storage and K a whole number of tile
- * units, and the plan's DYNAMIC_QUANTIZATION_GROUP_SIZE is not 0 (else the integer kernels never
+ * units (the copy also holds its tile parameters, dq.h), and the plan's
+ * DYNAMIC_QUANTIZATION_GROUP_SIZE is not 0 (else the integer kernels never
  * run). The graph's own copy is left as it is and still serves every other path (f32 fallback,
  * Gather). GENRT_CPU_TILE_WEIGHTS=0 (read at each compile) turns the pass off.
  *

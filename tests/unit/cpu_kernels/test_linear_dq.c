@@ -15,6 +15,7 @@
 
 #include "arch/isa.h"
 #include "harness.h"
+#include "kernels/fp16.h"
 #include "kernels/matmul/dq.h"
 #include "suites.h"
 
@@ -111,9 +112,12 @@ static void run_case(const dq_case *c, int quantized)
     W.comp = &w.ci;
     uint8_t *tiled = NULL;
     if (use_tiled && cpu_dq_tileable(cpu_dq_storage_bits(c->storage), c->K)) {
-        tiled = cpu_dq_tiled_new(w.t.data, c->storage, c->N, c->K, NULL);
-        TH_CHECK(tiled != NULL, "cpu_dq_tiled_new failed (N %zu K %zu)", c->N, c->K);
-        W.dq_tiled = tiled;
+        cpu_dq_w dw; /* a weight the path declines gets no copy (as in the plan) */
+        if (cpu_dq_weight(w.t.data, &w.ci, c->N, c->K, &dw)) {
+            tiled = cpu_dq_tiled_new(&dw, NULL);
+            TH_CHECK(tiled != NULL, "cpu_dq_tiled_new failed (N %zu K %zu)", c->N, c->K);
+            W.dq_tiled = tiled;
+        }
     }
     th_dq_group_size = c->ga;
     grt_status st = th_run(GRT_OP_MATMUL, (cpu_tensor[]){A, W}, 2, &O, 1);
@@ -255,10 +259,13 @@ static void check_tiling(grt_element_type storage, size_t N, size_t K)
         src[i] = (uint8_t)(i * 131 + i / 977);
         mapped[i] = src[i] ^ xr;
     }
-    uint8_t *t = cpu_dq_tiled_new(src, storage, N, K, NULL);
+    cpu_dq_w r = {.data = src, .bits = bits, .xor_mask = xr, .N = N, .K = K, .G = K, .ngw = 1};
+    uint8_t *t = cpu_dq_tiled_new(&r, NULL);
     TH_CHECK(t != NULL, "cpu_dq_tiled_new(storage %d, N %zu, K %zu) failed", storage, N, K);
-    cpu_dq_w w = {.data = t, .bits = bits, .tile = cpu_dq_tile_rows(bits), .N = N, .K = K};
-    cpu_dq_w r = {.data = src, .bits = bits, .tile = 0, .N = N, .K = K};
+    cpu_dq_w w = r;
+    cpu_dq_tiled_view(&w, t);
+    TH_CHECK(w.tparams == NULL && w.xor_mask == 0 && w.tile == cpu_dq_tile_rows(bits),
+             "tiled view of storage %d: f32 scales, no tile parameters", storage);
     int bad = 0;
     for (size_t n = 0; t && n < N && !bad; n++)
         for (size_t b = 0; b < K / 32 && !bad; b++)
@@ -273,6 +280,56 @@ static void check_tiling(grt_element_type storage, size_t N, size_t K)
     free(src);
 }
 
+/* The tile parameters (dq.h) of a weight with f16 scales: each row's scale bits and zero point
+ * (cpu_dq_row_params' mapped value, + 128 at 8 bits) at [tile][g][row in tile], zero past N. */
+static void check_tparams(grt_element_type storage, grt_element_type zt, size_t N, size_t K,
+                          int64_t G)
+{
+    int64_t wd[2] = {(int64_t)N, (int64_t)K};
+    qw q = th_make_qw(GRT_F32, 2, wd, storage, G, GRT_F16);
+    grt_compression_info ci = q.ci;
+    if (zt == GRT_F16) { /* the same zero points as f16 */
+        size_t n = N * (K / (size_t)G);
+        uint16_t *z = malloc(sizeof(uint16_t) * n);
+        for (size_t i = 0; i < n; i++)
+            z[i] = cpu_f32_to_f16((float)(i % 16));
+        ci.zero_points = z;
+        ci.zero_point_type = GRT_F16;
+    }
+    cpu_dq_w w;
+    TH_CHECK(cpu_dq_weight(q.t.data, &ci, N, K, &w), "cpu_dq_weight(storage %d)", storage);
+    uint8_t *t = cpu_dq_tiled_new(&w, NULL);
+    cpu_dq_w v = w;
+    cpu_dq_tiled_view(&v, t);
+    const size_t T = (size_t)v.tile, ngw = w.ngw;
+    TH_CHECK(t != NULL && (v.tparams != NULL) == (zt != GRT_F16),
+             "tile parameters of storage %d zp %d present only for f16 scales and u8/u4 zps",
+             storage, zt);
+    float *sw = malloc(sizeof(float) * 2 * ngw), *zp = sw + ngw;
+    int bad = 0;
+    for (size_t n = 0; v.tparams && n < (N + T - 1) / T * T && !bad; n++) {
+        const uint8_t *blk = v.tparams + (n - n % T) * ngw * 3;
+        if (n < N)
+            cpu_dq_row_params(&w, n, sw, zp);
+        for (size_t g = 0; g < ngw && !bad; g++) {
+            uint16_t s16;
+            memcpy(&s16, blk + 2 * (g * T + n % T), 2);
+            uint8_t z = blk[2 * T * ngw + g * T + n % T];
+            float wz = n < N ? zp[g] + (w.bits == 8 ? 128.0f : 0.0f) : 0.0f;
+            if (cpu_f16_to_f32(s16) != (n < N ? sw[g] : 0.0f) || (float)z != wz) {
+                TH_CHECK(0, "tparams storage %d N %zu K %zu: row %zu group %zu: %g / %u", storage,
+                         N, K, n, g, cpu_f16_to_f32(s16), z);
+                bad = 1;
+            }
+        }
+    }
+    free(sw);
+    if (zt == GRT_F16)
+        free((void *)(uintptr_t)ci.zero_points);
+    cpu_dq_tiled_free(t);
+    th_free_qw(&q);
+}
+
 void suite_linear_dq(void)
 {
     static const cpu_isa isas[] = {CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512};
@@ -284,8 +341,22 @@ void suite_linear_dq(void)
         check_tiling(GRT_I4, ns[i], 128);
     }
     TH_CHECK(!cpu_dq_tileable(4, 96) && cpu_dq_tileable(8, 96), "tileable: K of whole units");
-    TH_CHECK(cpu_dq_tiled_new((const uint8_t *)"", GRT_F16, 1, 64, NULL) == NULL,
-             "cpu_dq_tiled_new: declines a storage type without integer kernels");
+    grt_compression_info f16c = {.kind = GRT_COMPRESSION_SYM, .storage_type = GRT_F16,
+                                 .scale_type = GRT_F16, .group_size = 64};
+    cpu_dq_w fw;
+    TH_CHECK(!cpu_dq_weight("", &f16c, 1, 64, &fw), "cpu_dq_weight: declines F16 storage");
+    f16c.storage_type = GRT_I8;
+    f16c.group_size = 0;
+    TH_CHECK(!cpu_dq_weight("", &f16c, 1, 64, &fw), "cpu_dq_weight: declines group size 0");
+    fw = (cpu_dq_w){.data = (const uint8_t *)"", .bits = 4, .N = 1, .K = 96, .G = 96, .ngw = 1};
+    TH_CHECK(cpu_dq_tiled_new(&fw, NULL) == NULL, "cpu_dq_tiled_new: declines K 96 at 4 bits");
+    for (size_t i = 0; i < 4; i++) {
+        check_tparams(GRT_U8, GRT_U8, ns[i], 128, 32);
+        check_tparams(GRT_I8, GRT_UNDEFINED, ns[i], 96, 96);
+        check_tparams(GRT_U4, GRT_U4, ns[i], 256, 64);
+        check_tparams(GRT_I4, GRT_UNDEFINED, ns[i], 128, 32);
+        check_tparams(GRT_U4, GRT_F16, ns[i], 128, 32); /* float zero points: none */
+    }
     for (size_t i = 0; i < 3; i++) {
         if (isas[i] > cpu_isa_supported()) {
             printf("skip %s: not supported by this CPU\n", cpu_isa_name(isas[i]));

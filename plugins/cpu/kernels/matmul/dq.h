@@ -24,7 +24,13 @@
  * of rows [s, s + t) occupies the same bytes [s * row_bytes, (s + t) * row_bytes) as in row-major
  * order; cpu_dq_block() addresses a block in either layout. The tiled copy holds the mapped values
  * (the xor above already applied, so kernels reading it use xor_mask 0). Scales and zero points
- * stay [N][ngw].
+ * stay [N][ngw]; when cpu_dq_tparams_ok(), the same allocation also holds them per tile (tile
+ * parameters, after the tiled bytes: cpu_dq_w.tparams), in the order a GEMV walks a tile:
+ *   tile i (rows [i*T, i*T + T), rows past N zero) at tparams + i * ngw * T * 3 bytes:
+ *   [ngw][T] f16 scales, then [ngw][T] u8 zero points in the unsigned domain of the VNNI kernels
+ *   (8-bit: the stored U8 zero point, 128 for I8; 4-bit: the u4 zero point, 8 for I4),
+ * so one group's scales and zero points of all T rows are one short vector, with no transpose and
+ * no per-row work per tile (docs/PERF.md "Tile parameters").
  *
  * Threading: cpu_dq_act is built once per call and then only read; the row kernels write disjoint
  * output columns [n0, n1) and are reentrant. Nothing here allocates; callers pass scratch.
@@ -87,7 +93,14 @@ typedef struct cpu_dq_w {
     int scales_f16;
     const void *zps;     /* [N][ngw] u8, u4 (packed), f16 or f32; NULL when not stored */
     uint32_t zp_type;    /* grt_element_type of zps */
+    const uint8_t *tparams; /* tiled weights only: the tile parameters (see above) or NULL */
 } cpu_dq_w;
+
+/* Fills *w (row-major view: tile 0, tparams NULL) for the compressed [N, K] constant with stored
+ * bytes `data` and compression c; 0 when the kernels of this path do not take it (storage type,
+ * group size not a multiple of CPU_DQ_BLOCK dividing K, zero-point type). */
+int cpu_dq_weight(const void *data, const grt_compression_info *c, size_t N, size_t K,
+                  cpu_dq_w *w);
 
 /* Rows per tile of the tiled layout for `bits`-bit weights: the AVX2 GEMV's tile height. */
 #define CPU_DQ_TILE8 8
@@ -148,13 +161,29 @@ static inline void cpu_dq_tile_split(size_t n0, size_t n1, size_t T, size_t *t0,
 void cpu_dq_tile_rows_copy(const uint8_t *src, int bits, uint8_t xor_mask, size_t N, size_t K,
                            size_t n0, size_t n1, uint8_t *dst);
 
-/* A tiled copy of the row-major stored bytes src of a [N, K] weight of compressed storage type
- * `storage` (cpu_dq_storage_bits nonzero, cpu_dq_tileable), values mapped (cpu_dq_storage_xor),
- * in new memory (2 MiB aligned and advised for huge pages when large); rows split over `pool` (may
- * be NULL). NULL when out of memory or not tileable. The caller owns it: cpu_dq_tiled_free(p). */
-uint8_t *cpu_dq_tiled_new(const uint8_t *src, uint32_t storage, size_t N, size_t K,
-                          cpu_pool *pool);
+/* Whether tiled copies of w carry tile parameters: f16 scales and u8 / u4 zero points (or none). */
+static inline int cpu_dq_tparams_ok(const cpu_dq_w *w)
+{
+    return w->scales_f16 &&
+           (w->zps == NULL || w->zp_type == GRT_U8 || w->zp_type == GRT_U4);
+}
+
+/* Bytes of the tile parameters of w (0 when !cpu_dq_tparams_ok). */
+static inline size_t cpu_dq_tparams_bytes(const cpu_dq_w *w)
+{
+    size_t T = (size_t)cpu_dq_tile_rows(w->bits);
+    return cpu_dq_tparams_ok(w) ? (w->N + T - 1) / T * T * w->ngw * 3 : 0;
+}
+
+/* A tiled copy of the row-major weight w (cpu_dq_weight; cpu_dq_tileable), values mapped
+ * (w->xor_mask applied), followed by its tile parameters when cpu_dq_tparams_ok(w), in new memory
+ * (2 MiB aligned and advised for huge pages when large); rows split over `pool` (may be NULL).
+ * NULL when out of memory or not tileable. The caller owns it: cpu_dq_tiled_free(p). A kernel
+ * view of it: cpu_dq_tiled_view. */
+uint8_t *cpu_dq_tiled_new(const cpu_dq_w *w, cpu_pool *pool);
 void cpu_dq_tiled_free(uint8_t *p);
+/* Turns the row-major view w into the view of its tiled copy `tiled` (from cpu_dq_tiled_new). */
+void cpu_dq_tiled_view(cpu_dq_w *w, const uint8_t *tiled);
 
 /* Row kernel: out[m * ldo + n] for m in [0, a->M), n in [n0, n1). `pbuf` holds at least
  * cpu_dq_pbuf_floats(w) floats (the caller's per-thread scratch). */

@@ -11,6 +11,38 @@
 
 #include <genrt/types.h>
 
+int cpu_dq_weight(const void *data, const grt_compression_info *c, size_t N, size_t K,
+                  cpu_dq_w *w)
+{
+    uint32_t st = c->storage_type;
+    uint32_t zt = c->zero_point_type == GRT_UNDEFINED ? st : c->zero_point_type;
+    size_t G = (size_t)c->group_size;
+    memset(w, 0, sizeof *w);
+    if (G == 0 || G % CPU_DQ_BLOCK != 0 || K % G != 0)
+        return 0;
+    w->data = data;
+    w->K = K;
+    w->G = G;
+    w->ngw = K / G;
+    w->scales = c->scales;
+    w->scales_f16 = c->scale_type == GRT_F16;
+    w->zp_type = zt;
+    w->bits = cpu_dq_storage_bits(st);
+    if (w->bits == 0)
+        return 0;
+    w->xor_mask = cpu_dq_storage_xor(st);
+    w->has_zp = st != GRT_I8;
+    w->N = N;
+    if (c->kind == GRT_COMPRESSION_SYM)
+        return st == GRT_I8 || st == GRT_I4;
+    if (c->kind != GRT_COMPRESSION_ASYM || (st != GRT_U8 && st != GRT_U4))
+        return 0;
+    if (zt != st && zt != GRT_F16 && zt != GRT_F32)
+        return 0;
+    w->zps = c->zero_points;
+    return 1;
+}
+
 void cpu_dq_row_params(const cpu_dq_w *w, size_t n, float *sw, float *zp)
 {
     size_t base = n * w->ngw;

@@ -52,42 +52,14 @@ static void rows_range(void *arg, size_t begin, size_t end)
     c->rows(&c->act, &c->w, begin, end, c->out, c->N, pbuf);
 }
 
-/* Fills c->w from the compressed constant; 0 when this path has no kernel for it. */
+/* Fills c->w from the compressed constant (its tiled copy when the plan made one); 0 when this
+ * path has no kernel for it. */
 static int dq_weight(const cpu_linear_job *job, cpu_dq_w *w)
 {
-    const grt_compression_info *c = job->w->comp;
-    uint32_t st = c->storage_type;
-    uint32_t zt = c->zero_point_type == GRT_UNDEFINED ? st : c->zero_point_type;
-    size_t G = (size_t)c->group_size;
-    if (G % CPU_DQ_BLOCK != 0 || job->K % G != 0)
+    if (!cpu_dq_weight(job->w->data, job->w->comp, job->N, job->K, w))
         return 0;
-    w->data = job->w->data;
-    w->K = job->K;
-    w->G = G;
-    w->ngw = job->K / G;
-    w->scales = c->scales;
-    w->scales_f16 = c->scale_type == GRT_F16;
-    w->zps = NULL;
-    w->zp_type = zt;
-    w->bits = cpu_dq_storage_bits(st);
-    if (w->bits == 0)
-        return 0;
-    w->xor_mask = cpu_dq_storage_xor(st);
-    w->has_zp = st != GRT_I8;
-    w->N = job->N;
-    w->tile = 0;
-    if (job->w->dq_tiled != NULL && cpu_dq_tileable(w->bits, job->K)) {
-        w->data = job->w->dq_tiled; /* the plan's compile-time copy (exec/plan.h) */
-        w->tile = cpu_dq_tile_rows(w->bits);
-        w->xor_mask = 0; /* it holds mapped values */
-    }
-    if (c->kind == GRT_COMPRESSION_SYM)
-        return st == GRT_I8 || st == GRT_I4;
-    if (c->kind != GRT_COMPRESSION_ASYM || (st != GRT_U8 && st != GRT_U4))
-        return 0;
-    if (zt != st && zt != GRT_F16 && zt != GRT_F32)
-        return 0;
-    w->zps = c->zero_points;
+    if (job->w->dq_tiled != NULL && cpu_dq_tileable(w->bits, job->K))
+        cpu_dq_tiled_view(w, job->w->dq_tiled); /* the plan's compile-time copy (exec/plan.h) */
     return 1;
 }
 
