@@ -3,11 +3,11 @@
  * (kernels/matmul/dq.h): out[m, n] for M <= CPU_DQ_GEMV_MAX_M. Entered only when cpu_isa_active()
  * >= CPU_ISA_AVX512 and cpu_dq_gemv_avx2_ok() accepted the weight.
  *
- * Whole tiles of a tiled weight (mapped values, xor_mask 0) run here; everything else (row-major
- * weights, rows outside whole tiles, a short last tile) goes to the AVX2 GEMV, which computes the
- * same sums. One 64-byte load holds one unit of two consecutive rows of a tile, so the tile is read
- * as one stream and each vpdpbusd covers two rows:
- *
+ * Whole tiles of a tiled weight with tile parameters (mapped values, xor_mask 0, w->tparams) run
+ * here; everything else (row-major weights, f32 scales or float zero points, rows outside whole
+ * tiles, a short last tile) goes to the AVX2 GEMV, which computes the same sums. One 64-byte load
+ * holds one unit of two consecutive rows of a tile, so the tile is read as one stream and each
+ * vpdpbusd covers two rows:
  * - 8-bit (tiles of 8 rows, 4 accumulators): vpdpbusd takes u8 x s8, so the s8 weight values are
  *   flipped back to u8 (v ^ 0x80 = v + 128) and the extra 128 * sum(qa) of each block is removed
  *   with the activation sums zs (linear_dq.c fills a->zs for every 8-bit weight on this path):
@@ -18,10 +18,11 @@
  *   pair (prepared once per call in pbuf, as the AVX2 tiled kernel does), cvt, fma.
  *
  * Lanes 0-7 of an accumulator belong to the first row of its pair, 8-15 to the second. Group
- * scales: per tile the rows' scales are converted to f32 and transposed to [group][row] in pbuf, so
- * a group's scale vector for a row pair is one vpermps; per channel they are applied once per row
- * at the end, larger groups once per group (a float accumulator per group), group 32 per block.
- * Zero points: per row after the dot, sum_g sw * (zp + 128 for 8-bit) * zs.
+ * scales and zero points come from the tile parameters (dq.h: [group][row] f16 and u8), so a
+ * group's scales of the whole tile are one vcvtph2ps and a row pair's scale vector one vpermps;
+ * per channel they are applied once per row at the end, larger groups once per group (a float
+ * accumulator per group), group 32 per block. Zero points (with the + 128 of the 8-bit flip folded
+ * into them) are one vector FMA per group for all rows of the tile: sum_g sw * zp * zs.
  *
  * Reentrant, no allocation (pbuf: the caller's scratch, cpu_dq_pbuf_floats); writes only
  * out[m * ldo + n] for n in [n0, n1).
@@ -29,7 +30,6 @@
 #include <immintrin.h>
 #include <string.h>
 
-#include "arch/avx2/convert_avx2.h"
 #include "arch/avx2/dq_gemv_avx2.h"
 
 #define T8 CPU_DQ_TILE8
@@ -59,27 +59,26 @@ static void prep_pairs(const cpu_dq_act *a, size_t m, pair512 *P)
     }
 }
 
-/* Group scales of rows [n, n + T) as f32, transposed: dst[g * T + r]. */
-static void tile_scales_t(const cpu_dq_w *w, size_t n, int T, float *dst)
+/* Group g's scales of a tile's T rows (tile parameters, dq.h) as f32. */
+static inline __m256 scales8(const uint16_t *ts, size_t g)
 {
-    const size_t ngw = w->ngw;
-    for (int r = 0; r < T; r++) {
-        size_t base = (n + (size_t)r) * ngw;
-        if (w->scales_f16) {
-            const uint16_t *s = (const uint16_t *)w->scales + base;
-            for (size_t g = 0; g < ngw; g += 16) {
-                float t[16];
-                size_t c = ngw - g < 16 ? ngw - g : 16;
-                cpu_avx2_f16_to_f32(s + g, c, t);
-                for (size_t i = 0; i < c; i++)
-                    dst[(g + i) * (size_t)T + (size_t)r] = t[i];
-            }
-        } else {
-            const float *s = (const float *)w->scales + base;
-            for (size_t g = 0; g < ngw; g++)
-                dst[g * (size_t)T + (size_t)r] = s[g];
-        }
-    }
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(ts + g * T8)));
+}
+static inline __m128 scales4(const uint16_t *ts, size_t g)
+{
+    return _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)(ts + g * T4)));
+}
+
+/* Zero points (tile parameters) of 8 and 4 consecutive entries at z as f32. */
+static inline __m256 zps8(const uint8_t *z)
+{
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)z)));
+}
+static inline __m128 zps4(const uint8_t *z)
+{
+    int32_t v;
+    memcpy(&v, z, 4);
+    return _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(v)));
 }
 
 /* Index vectors picking, from up to 8 floats, [x_i x8 | x_j x8]. */
@@ -88,13 +87,16 @@ static inline __m512i idx_halves(int i, int j)
     return _mm512_inserti64x4(_mm512_set1_epi32(i), _mm256_set1_epi32(j), 1);
 }
 
-/* One 8-bit tile (8 rows from wt) x activation row (xq, sa): acc[i] holds rows 2i (lanes 0-7) and
- * 2i + 1 (lanes 8-15), scaled, zero points not yet subtracted. swt: [ngw][8] scales. */
+/* One 8-bit tile (8 rows from wt, tile parameters ts / tz) x activation row (xq, sa, zs): the 8
+ * row sums, zero points (and the + 128 of the u8 flip) subtracted, stored at o[0..8). */
 static inline __attribute__((always_inline)) void tile8(const int8_t *xq, const float *sa,
-                                                        size_t ngw, size_t bpg, const uint8_t *wt,
-                                                        const float *swt, __m512 acc[4])
+                                                        const float *zs, size_t ngw, size_t bpg,
+                                                        const uint8_t *wt, const uint16_t *ts,
+                                                        const uint8_t *tz, float *o)
 {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512 acc[4]; /* acc[i]: row 2i in lanes 0-7, row 2i + 1 in lanes 8-15 */
+    __m256 corr = _mm256_setzero_ps();
     for (int i = 0; i < 4; i++)
         acc[i] = _mm512_setzero_ps();
     for (size_t g = 0, b = 0; g < ngw; g++) {
@@ -111,11 +113,20 @@ static inline __attribute__((always_inline)) void tile8(const int8_t *xq, const 
                 gacc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, gacc[i]);
             }
         }
-        __m512 sg = _mm512_castps256_ps512(_mm256_loadu_ps(swt + g * T8));
+        __m256 s8 = scales8(ts, g);
+        corr = _mm256_fmadd_ps(_mm256_mul_ps(s8, zps8(tz + g * T8)), _mm256_set1_ps(zs[g]), corr);
+        __m512 sg = _mm512_castps256_ps512(s8);
         for (int i = 0; i < 4; i++)
             acc[i] = _mm512_fmadd_ps(
                 gacc[i], _mm512_permutexvar_ps(idx_halves(2 * i, 2 * i + 1), sg), acc[i]);
     }
+    __m256 r8[T8];
+    for (int i = 0; i < 4; i++) {
+        r8[2 * i] = _mm512_castps512_ps256(acc[i]);
+        r8[2 * i + 1] = _mm512_extractf32x8_ps(acc[i], 1);
+    }
+    __m256 sums = _mm256_insertf128_ps(_mm256_castps128_ps256(dqg_hsum4(r8)), dqg_hsum4(r8 + 4), 1);
+    _mm256_storeu_ps(o, _mm256_sub_ps(sums, corr));
 }
 
 /* u4 pair of two rows (64 bytes at src) x activation pair -> 16 int32 lanes. */
@@ -129,24 +140,29 @@ static inline __attribute__((always_inline)) __m512i dot4(const uint8_t *src, __
     return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, xe), hi, xo);
 }
 
-/* One 4-bit tile (4 rows from wt) x activation pairs P: acc[i] holds rows 2i, 2i + 1. swt:
- * [ngw][4] scales. */
-static inline __attribute__((always_inline)) void tile4(const pair512 *P, size_t np, size_t ngw,
-                                                        size_t bpg, const uint8_t *wt,
-                                                        const float *swt, __m512 acc[2])
+/* One 4-bit tile (4 rows from wt, tile parameters ts / tz) x activation pairs P and sums zs: the 4
+ * row sums, zero points subtracted, stored at o[0..4). */
+static inline __attribute__((always_inline)) void tile4(const pair512 *P, const float *zs,
+                                                        size_t np, size_t ngw, size_t bpg,
+                                                        const uint8_t *wt, const uint16_t *ts,
+                                                        const uint8_t *tz, float *o)
 {
-    for (int i = 0; i < 2; i++)
-        acc[i] = _mm512_setzero_ps();
+    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()}; /* rows 2i | 2i + 1 */
+    __m128 corr;
     if (bpg == 1) { /* group 32: pair p spans groups 2p, 2p + 1 */
         /* lanes: row 2i block b | row 2i block b+1 | row 2i+1 block b | row 2i+1 block b+1 from
          * [g0: r0 r1 r2 r3 | g1: r0 r1 r2 r3] */
         const __m512i i0 = _mm512_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4, 1, 1, 1, 1, 5, 5, 5, 5);
         const __m512i i1 = _mm512_add_epi32(i0, _mm512_set1_epi32(2));
+        __m256 c8 = _mm256_setzero_ps(); /* [g even: r0..r3 | g odd: r0..r3] */
         for (size_t p = 0; p < np; p++, wt += 32 * T4) {
             __m512i xe = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)P[p].xe));
             __m512i xo = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)P[p].xo));
             __m512 s = _mm512_load_ps(P[p].s);
-            __m512 sg = _mm512_castps256_ps512(_mm256_loadu_ps(swt + 2 * p * T4));
+            __m256 s8 = scales8(ts, p); /* groups 2p, 2p + 1 (8 entries) */
+            __m256 zs2 = _mm256_set_m128(_mm_set1_ps(zs[2 * p + 1]), _mm_set1_ps(zs[2 * p]));
+            c8 = _mm256_fmadd_ps(_mm256_mul_ps(s8, zps8(tz + 2 * p * T4)), zs2, c8);
+            __m512 sg = _mm512_castps256_ps512(s8);
             _mm_prefetch((const char *)wt + PF_BYTES, _MM_HINT_T0);
             _mm_prefetch((const char *)wt + PF_BYTES + 64, _MM_HINT_T0);
             acc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot4(wt, xe, xo)),
@@ -154,56 +170,36 @@ static inline __attribute__((always_inline)) void tile4(const pair512 *P, size_t
             acc[1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot4(wt + 64, xe, xo)),
                                      _mm512_mul_ps(s, _mm512_permutexvar_ps(i1, sg)), acc[1]);
         }
-        return;
-    }
-    const size_t ppg = bpg / 2; /* pairs per group */
-    for (size_t g = 0, p = 0; g < ngw; g++) {
-        __m512 gacc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-        for (size_t e = p + ppg; p < e; p++, wt += 32 * T4) {
-            __m512i xe = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)P[p].xe));
-            __m512i xo = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)P[p].xo));
-            __m512 s = _mm512_load_ps(P[p].s);
-            _mm_prefetch((const char *)wt + PF_BYTES, _MM_HINT_T0);
-            _mm_prefetch((const char *)wt + PF_BYTES + 64, _MM_HINT_T0);
-            gacc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot4(wt, xe, xo)), s, gacc[0]);
-            gacc[1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot4(wt + 64, xe, xo)), s, gacc[1]);
+        corr = _mm_add_ps(_mm256_castps256_ps128(c8), _mm256_extractf128_ps(c8, 1));
+    } else {
+        const size_t ppg = bpg / 2; /* pairs per group */
+        corr = _mm_setzero_ps();
+        for (size_t g = 0, p = 0; g < ngw; g++) {
+            __m512 gacc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+            for (size_t e = p + ppg; p < e; p++, wt += 32 * T4) {
+                __m512i xe = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)P[p].xe));
+                __m512i xo = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)P[p].xo));
+                __m512 s = _mm512_load_ps(P[p].s);
+                _mm_prefetch((const char *)wt + PF_BYTES, _MM_HINT_T0);
+                _mm_prefetch((const char *)wt + PF_BYTES + 64, _MM_HINT_T0);
+                gacc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot4(wt, xe, xo)), s, gacc[0]);
+                gacc[1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot4(wt + 64, xe, xo)), s, gacc[1]);
+            }
+            __m128 s4 = scales4(ts, g);
+            corr = _mm_fmadd_ps(_mm_mul_ps(s4, zps4(tz + g * T4)), _mm_set1_ps(zs[g]), corr);
+            __m512 sg = _mm512_castps128_ps512(s4);
+            acc[0] = _mm512_fmadd_ps(gacc[0], _mm512_permutexvar_ps(idx_halves(0, 1), sg), acc[0]);
+            acc[1] = _mm512_fmadd_ps(gacc[1], _mm512_permutexvar_ps(idx_halves(2, 3), sg), acc[1]);
         }
-        __m512 sg = _mm512_castps128_ps512(_mm_loadu_ps(swt + g * T4));
-        acc[0] = _mm512_fmadd_ps(gacc[0], _mm512_permutexvar_ps(idx_halves(0, 1), sg), acc[0]);
-        acc[1] = _mm512_fmadd_ps(gacc[1], _mm512_permutexvar_ps(idx_halves(2, 3), sg), acc[1]);
     }
-}
-
-/* acc[0 .. T/2) of rows [n, n + T) x activation row m: zero points, lane sums, stores. */
-static void store_tile(const cpu_dq_act *a, const cpu_dq_w *w, size_t n, size_t m, const int T,
-                       const __m512 *acc, const float *swt, float *out, size_t ldo)
-{
-    const size_t ngw = w->ngw;
-    const float *zs = a->zs + m * ngw;
-    __m256 r8[T8];
-    for (int i = 0; i < T / 2; i++) {
-        r8[2 * i] = _mm512_castps512_ps256(acc[i]);
-        r8[2 * i + 1] = _mm512_extractf32x8_ps(acc[i], 1);
-    }
-    for (int r = 0; r < T; r++) {
-        __m256 c = w->has_zp ? dqg_zp_correction(w, n + (size_t)r, zs) : _mm256_setzero_ps();
-        if (w->bits == 8) { /* the + 128 of the u8 flip */
-            float s = 0.0f;
-            for (size_t g = 0; g < ngw; g++)
-                s += swt[g * (size_t)T + (size_t)r] * zs[g];
-            c = _mm256_add_ps(c, _mm256_setr_ps(128.0f * s, 0, 0, 0, 0, 0, 0, 0));
-        }
-        r8[r] = _mm256_sub_ps(r8[r], c);
-    }
-    for (int r0 = 0; r0 < T; r0 += 4)
-        _mm_storeu_ps(out + m * ldo + n + (size_t)r0, dqg_hsum4(r8 + r0));
+    __m256 r8[4] = {_mm512_castps512_ps256(acc[0]), _mm512_extractf32x8_ps(acc[0], 1),
+                    _mm512_castps512_ps256(acc[1]), _mm512_extractf32x8_ps(acc[1], 1)};
+    _mm_storeu_ps(o, _mm_sub_ps(dqg_hsum4(r8), corr));
 }
 
 static size_t pbuf_floats(const cpu_dq_act *a, const cpu_dq_w *w)
 {
-    if (w->bits == 4)
-        return a->M * (a->nb / 2) * (sizeof(pair512) / sizeof(float)) + T4 * w->ngw;
-    return T8 * w->ngw;
+    return w->bits == 4 ? a->M * (a->nb / 2) * (sizeof(pair512) / sizeof(float)) : 0;
 }
 
 /* Whole tiles [n0, n1) (n0 % T == 0, n1 % T == 0 or n1 == N with whole tiles only). */
@@ -211,29 +207,20 @@ static void tiles(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, 
                   size_t ldo, float *pbuf)
 {
     const size_t nb = a->nb, ngw = w->ngw, bpg = w->G / CPU_DQ_BLOCK, rb = cpu_dq_row_bytes(w);
-    if (w->bits == 4) {
-        const size_t np = nb / 2;
-        pair512 *P = (pair512 *)pbuf; /* [M][np], 64-byte aligned (scratch is) */
-        float *swt = pbuf + a->M * np * (sizeof(pair512) / sizeof(float));
-        for (size_t m = 0; m < a->M; m++)
-            prep_pairs(a, m, P + m * np);
-        for (size_t n = n0; n + T4 <= n1; n += T4) {
-            tile_scales_t(w, n, T4, swt);
-            for (size_t m = 0; m < a->M; m++) {
-                __m512 acc[2];
-                tile4(P + m * np, np, ngw, bpg, w->data + n * rb, swt, acc);
-                store_tile(a, w, n, m, T4, acc, swt, out, ldo);
-            }
-        }
-        return;
-    }
-    float *swt = pbuf;
-    for (size_t n = n0; n + T8 <= n1; n += T8) {
-        tile_scales_t(w, n, T8, swt);
-        for (size_t m = 0; m < a->M; m++) {
-            __m512 acc[4];
-            tile8(a->q + m * a->K, a->sa + m * nb, ngw, bpg, w->data + n * rb, swt, acc);
-            store_tile(a, w, n, m, T8, acc, swt, out, ldo);
+    const int T = w->tile;
+    for (size_t n = n0; n + (size_t)T <= n1; n += (size_t)T) {
+        const uint16_t *ts = (const uint16_t *)(w->tparams + n * ngw * 3); /* tile n / T */
+        const uint8_t *tz = w->tparams + n * ngw * 3 + (size_t)T * ngw * 2;
+        if (w->bits == 4) {
+            const size_t np = nb / 2;
+            const pair512 *P = (const pair512 *)pbuf; /* [M][np] */
+            for (size_t m = 0; m < a->M; m++)
+                tile4(P + m * np, a->zs + m * ngw, np, ngw, bpg, w->data + n * rb, ts, tz,
+                      out + m * ldo + n);
+        } else {
+            for (size_t m = 0; m < a->M; m++)
+                tile8(a->q + m * a->K, a->sa + m * nb, a->zs + m * ngw, ngw, bpg,
+                      w->data + n * rb, ts, tz, out + m * ldo + n);
         }
     }
 }
@@ -241,7 +228,7 @@ static void tiles(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, 
 void cpu_dq_gemv_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                         size_t ldo, float *pbuf)
 {
-    if (w->tile == 0 || w->xor_mask != 0 || a->zs == NULL ||
+    if (w->tile == 0 || w->xor_mask != 0 || w->tparams == NULL || a->zs == NULL ||
         pbuf_floats(a, w) > cpu_dq_pbuf_floats(w)) {
         cpu_dq_gemv_avx2(a, w, n0, n1, out, ldo, pbuf);
         return;
@@ -251,8 +238,12 @@ void cpu_dq_gemv_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
     cpu_dq_tile_split(n0, n1, (size_t)w->tile, &t0, &t1);
     if (n0 < t0)
         cpu_dq_gemv_avx2(a, w, n0, t0, out, ldo, pbuf);
-    if (t0 < t1)
+    if (t0 < t1) {
+        if (w->bits == 4)
+            for (size_t m = 0; m < a->M; m++)
+                prep_pairs(a, m, (pair512 *)pbuf + m * (a->nb / 2));
         tiles(a, w, t0, t1, out, ldo, pbuf);
+    }
     if (t1 < n1)
         cpu_dq_gemv_avx2(a, w, t1, n1, out, ldo, pbuf);
 }
