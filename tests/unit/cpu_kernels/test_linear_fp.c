@@ -98,6 +98,7 @@ static void test_weights(void)
     for (size_t t = 0; t < 3; t++) {
         test_float_w(ft[t], 37, 45);    /* odd N and K: K tail, partial tiles */
         test_float_w(ft[t], 101, 1030); /* several panels and K blocks */
+        test_float_w(ft[t], 9, 80);     /* K a multiple of 16: no tail step */
     }
     static const grt_element_type st[] = {GRT_I8, GRT_U8, GRT_I4, GRT_U4};
     for (size_t s = 0; s < 4; s++) {

@@ -27,34 +27,30 @@ CPU_FP_INLINE float ld1(grt_element_type t, const void *p, size_t i)
     return t == GRT_F16 ? cpu_f16_to_f32(h) : cpu_bf16_to_f32(h);
 }
 
-/* out[0 .. R) = dots of a with R consecutive plain rows starting at row n. */
-CPU_FP_INLINE void plain_rows(grt_element_type t, const void *W, size_t K, const float *a,
-                              size_t n, int R, float *out)
-{
-    __m256 c[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                   _mm256_setzero_ps()};
-    size_t k = 0;
-    for (; k + 8 <= K; k += 8) {
-        __m256 x = _mm256_loadu_ps(a + k);
-        for (int r = 0; r < R; r++)
-            c[r] = _mm256_fmadd_ps(ld8(t, W, (n + (size_t)r) * K + k), x, c[r]);
-    }
-    for (int r = 0; r < R; r++) {
-        float s = cpu_avx2_hsum(c[r]);
-        for (size_t j = k; j < K; j++)
-            s += ld1(t, W, (n + (size_t)r) * K + j) * a[j];
-        out[r] = s;
-    }
-}
-
+/* out[n - n0] = dot of a with plain row n for n in [n0, n1), one row at a time so the rows are
+ * one sequential stream (see arch/avx512/fp_gemv_avx512.c); 32 elements per step in four
+ * accumulators. */
 CPU_FP_INLINE void plain_gemv(grt_element_type t, const cpu_fpw *w, const float *a, size_t n0,
                               size_t n1, float *out)
 {
-    size_t n = n0;
-    for (; n + 4 <= n1; n += 4)
-        plain_rows(t, w->data, w->K, a, n, 4, out + (n - n0));
-    for (; n < n1; n++)
-        plain_rows(t, w->data, w->K, a, n, 1, out + (n - n0));
+    const size_t K = w->K;
+    for (size_t n = n0; n < n1; n++) {
+        const size_t base = n * K;
+        __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
+        size_t k = 0;
+        for (; k + 32 <= K; k += 32) {
+            c0 = _mm256_fmadd_ps(ld8(t, w->data, base + k), _mm256_loadu_ps(a + k), c0);
+            c1 = _mm256_fmadd_ps(ld8(t, w->data, base + k + 8), _mm256_loadu_ps(a + k + 8), c1);
+            c2 = _mm256_fmadd_ps(ld8(t, w->data, base + k + 16), _mm256_loadu_ps(a + k + 16), c2);
+            c3 = _mm256_fmadd_ps(ld8(t, w->data, base + k + 24), _mm256_loadu_ps(a + k + 24), c3);
+        }
+        for (; k + 8 <= K; k += 8)
+            c0 = _mm256_fmadd_ps(ld8(t, w->data, base + k), _mm256_loadu_ps(a + k), c0);
+        float s = cpu_avx2_hsum(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)));
+        for (; k < K; k++)
+            s += ld1(t, w->data, base + k) * a[k];
+        out[n - n0] = s;
+    }
 }
 
 /* 16 quantized values starting at flat element e (e % 16 == 0 for int4) as two f32 vectors, in

@@ -75,6 +75,9 @@ static inline int cpu_fpw_fast(const cpu_fpw *w)
  * permuted per block of 16: the 8 even elements, then the 8 odd ones (cpu_fp_deinterleave16). */
 void cpu_avx2_fp_gemv(const cpu_fpw *w, const float *a, const float *asum, size_t n0, size_t n1,
                       float *out);
+/* The GEMV of cpu_avx2_fp_gemv for plain f32 / f16 / bf16 w only, on AVX-512
+ * (arch/avx512/fp_gemv_avx512.c); only when cpu_isa_active() >= CPU_ISA_AVX512. */
+void cpu_avx512_fp_gemv(const cpu_fpw *w, const float *a, size_t n0, size_t n1, float *out);
 /* dst[0 .. c1 - c0) = W[row, c0 .. c1) as f32 for compressed w. Requires cpu_fpw_fast(w),
  * c0 % 16 == 0 and (c1 - c0) % 16 == 0. */
 void cpu_avx2_fp_unpack(const cpu_fpw *w, size_t row, size_t c0, size_t c1, float *dst);

@@ -79,7 +79,10 @@ typedef struct fp_args {
 static void gemv_range(void *arg, size_t n0, size_t n1)
 {
     fp_args *p = arg;
-    cpu_avx2_fp_gemv(p->w, p->a, p->asum, n0, n1, p->job->out + n0);
+    if (p->w->kind == CPU_FPW_PLAIN && cpu_isa_active() >= CPU_ISA_AVX512)
+        cpu_avx512_fp_gemv(p->w, p->a, n0, n1, p->job->out + n0);
+    else
+        cpu_avx2_fp_gemv(p->w, p->a, p->asum, n0, n1, p->job->out + n0);
 }
 
 /* dst[0 .. c1 - c0) = W[row, c0 .. c1) as f32 (c0, c1 multiples of 16 or c1 = K). */
