@@ -15,7 +15,9 @@
  * in registers. Per block (8 steps of 2 loads, 6 broadcasts, 12 vpdpbusd) each block sum is
  * converted and added with its activation scale (cvt, fma); at the end of a weight group, or of a
  * K chunk, the group sums times the group's scales are added to out (the first segment of a row
- * stores). K is walked in chunks of KC blocks so that the panel's chunk (16 KiB) stays in L1 while
+ * stores). Group 32 (a group per block) instead multiplies each block sum by its group's scales
+ * (cvt, mul, fma) and adds one segment per K chunk, which saves a load, add and store of out per
+ * block and output vector (int4-g32 GEMM 412-450 -> 609-662 GOP/s, docs/PERF.md). K is walked in chunks of KC blocks so that the panel's chunk (16 KiB) stays in L1 while
  * all M rows pass over it. The zero-point term sum_g sw * zp' * zs is subtracted per output row
  * after the last chunk. The last panel of a range may be short: masked loads and stores.
  *
@@ -59,6 +61,47 @@ static void pack_panel(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, floa
     }
 }
 
+/* s[j][0..1] = the int32 dots of block b of activation rows j < R of the row group xg with the
+ * panel block pb (32 outputs). */
+static inline __attribute__((always_inline)) void block_dots(const int8_t *xg, size_t b,
+                                                             const uint8_t *pb, const int R,
+                                                             __m512i s[MR][2])
+{
+    for (int j = 0; j < R; j++)
+        s[j][0] = s[j][1] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+    for (int st = 0; st < 8; st++) {
+        const __m512i w0 = _mm512_loadu_si512(pb + st * 128);
+        const __m512i w1 = _mm512_loadu_si512(pb + st * 128 + 64);
+        for (int j = 0; j < R; j++) {
+            int32_t xv;
+            memcpy(&xv, xg + (b * 8 + (size_t)st) * 4 * MR + (size_t)j * 4, 4);
+            const __m512i x = _mm512_set1_epi32(xv);
+            s[j][0] = _mm512_dpbusd_epi32(s[j][0], w0, x);
+            s[j][1] = _mm512_dpbusd_epi32(s[j][1], w1, x);
+        }
+    }
+}
+
+/* out[m0 + j][n .. n + 32) (+)= f[j] * (sw0 | sw1) for j < R: stored when first, else added. */
+static inline __attribute__((always_inline)) void add_segment(float *out, size_t ldo, size_t m0,
+                                                              size_t n, const int R,
+                                                              __m512 f[MR][2], int first,
+                                                              __m512 sw0, __m512 sw1,
+                                                              __mmask16 k0, __mmask16 k1)
+{
+    for (int j = 0; j < R; j++) {
+        float *o = out + (m0 + (size_t)j) * ldo + n;
+        __m512 r0 = _mm512_mul_ps(f[j][0], sw0), r1 = _mm512_mul_ps(f[j][1], sw1);
+        if (!first) {
+            r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(k0, o));
+            r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(k1, o + 16));
+        }
+        _mm512_mask_storeu_ps(o, k0, r0);
+        _mm512_mask_storeu_ps(o + 16, k1, r1);
+    }
+}
+
 /* Blocks [b0, b1) of out[m0 + j][n .. n + 32) for j < R from one packed panel: added to out, or
  * stored where b0 == 0. k0 / k1: the output masks of the two vectors. */
 static inline __attribute__((always_inline)) void
@@ -71,46 +114,42 @@ micro(const cpu_dq_act *a, const int R, size_t m0, size_t bpg, const uint8_t *pw
     const float *sap[MR];
     for (int j = 0; j < R; j++)
         sap[j] = a->sa + (m0 + (size_t)j) * nb;
+    __m512 f[MR][2];
+    __m512i s[MR][2];
+    if (bpg == 1) { /* group 32: the group scale joins the block's, one segment per chunk */
+        for (int j = 0; j < R; j++)
+            f[j][0] = f[j][1] = _mm512_setzero_ps();
+        for (size_t b = b0; b < b1; b++) {
+            block_dots(xg, b, pw + b * PANEL_BLOCK, R, s);
+            const __m512 sw0 = _mm512_loadu_ps(swg + b * NR);
+            const __m512 sw1 = _mm512_loadu_ps(swg + b * NR + 16);
+            for (int j = 0; j < R; j++) {
+                const __m512 sa = _mm512_set1_ps(sap[j][b]);
+                f[j][0] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(s[j][0]), sw0), sa,
+                                          f[j][0]);
+                f[j][1] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(s[j][1]), sw1), sa,
+                                          f[j][1]);
+            }
+        }
+        const __m512 one = _mm512_set1_ps(1.0f);
+        add_segment(out, ldo, m0, n, R, f, b0 == 0, one, one, k0, k1);
+        return;
+    }
     for (size_t b = b0; b < b1;) {
         const size_t g = b / bpg, ge = (g + 1) * bpg, be = ge < b1 ? ge : b1;
         const int first = b == 0;
-        __m512 f[MR][2];
         for (int j = 0; j < R; j++)
             f[j][0] = f[j][1] = _mm512_setzero_ps();
         for (; b < be; b++) {
-            const uint8_t *pb = pw + b * PANEL_BLOCK;
-            __m512i s[MR][2];
-            for (int j = 0; j < R; j++)
-                s[j][0] = s[j][1] = _mm512_setzero_si512();
-#pragma GCC unroll 8
-            for (int st = 0; st < 8; st++) {
-                const __m512i w0 = _mm512_loadu_si512(pb + st * 128);
-                const __m512i w1 = _mm512_loadu_si512(pb + st * 128 + 64);
-                for (int j = 0; j < R; j++) {
-                    int32_t xv;
-                    memcpy(&xv, xg + (b * 8 + (size_t)st) * 4 * MR + (size_t)j * 4, 4);
-                    const __m512i x = _mm512_set1_epi32(xv);
-                    s[j][0] = _mm512_dpbusd_epi32(s[j][0], w0, x);
-                    s[j][1] = _mm512_dpbusd_epi32(s[j][1], w1, x);
-                }
-            }
+            block_dots(xg, b, pw + b * PANEL_BLOCK, R, s);
             for (int j = 0; j < R; j++) {
                 const __m512 sa = _mm512_set1_ps(sap[j][b]);
                 f[j][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[j][0]), sa, f[j][0]);
                 f[j][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[j][1]), sa, f[j][1]);
             }
         }
-        const __m512 sw0 = _mm512_loadu_ps(swg + g * NR), sw1 = _mm512_loadu_ps(swg + g * NR + 16);
-        for (int j = 0; j < R; j++) {
-            float *o = out + (m0 + (size_t)j) * ldo + n;
-            __m512 r0 = _mm512_mul_ps(f[j][0], sw0), r1 = _mm512_mul_ps(f[j][1], sw1);
-            if (!first) {
-                r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(k0, o));
-                r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(k1, o + 16));
-            }
-            _mm512_mask_storeu_ps(o, k0, r0);
-            _mm512_mask_storeu_ps(o + 16, k1, r1);
-        }
+        add_segment(out, ldo, m0, n, R, f, first, _mm512_loadu_ps(swg + g * NR),
+                    _mm512_loadu_ps(swg + g * NR + 16), k0, k1);
     }
 }
 
