@@ -56,7 +56,7 @@ kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 header() { # ROOFLINE_LINE
     printf 'Roofline (`genrt roofline`): read %s GB/s, fp32 %s GFLOP/s, int8 %s GOP/s (%s, %s threads). Each\n' \
         "$(kv read_GBps "$1")" "$(kv fp32_GFLOPs "$1")" "$(kv int8_GOPs "$1")" "$(kv isa "$1")" "$(kv threads "$1")"
-    printf 'row'"'"'s fractions use the roofline `genrt bench` measured in its own run (read GB/s column).\n\n'
+    printf 'row'"'"'s fractions use the roofline `genrt bench` measured in its own run, the better of its readings\nbefore and after the repetitions (read GB/s column).\n\n'
     echo '| model | weights | model bytes | p / n / r | prefill tok/s | decode tok/s | TTFT ms | TPOT ms | peak RSS MiB | bytes/token | read GB/s | decode BW (fraction of read) | prefill (fraction of peak) |'
     echo '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 }

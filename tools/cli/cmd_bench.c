@@ -29,7 +29,8 @@ static const char k_usage[] =
     "decode tokens/s, TTFT (prefill + first token), TPOT (mean decode step), peak RSS, weight and KV\n"
     "bytes, bytes read per decode token (every MatMul weight incl. the LM head + one embedding row + KV\n"
     "cache at the mean decode context) and, unless --no-roofline, decode bandwidth and prefill\n"
-    "compute as fractions of `genrt roofline` measured in the same run. Progress on stderr; the\n"
+    "compute as fractions of `genrt roofline` measured in the same run (before and after, the\n"
+    "better of the two). Progress on stderr; the\n"
     "last stdout line is key=value (see docs/PERF.md).\n"
     "\n"
     "  -m, --model PATH    model (GenRT IR, GGUF, Hugging Face folder, llama2.c)\n"
@@ -133,6 +134,26 @@ static int roofline_in_child(int threads, size_t bytes, grt_roofline *r) {
     if (got != (ssize_t)sizeof *r || !WIFEXITED(status) || WEXITSTATUS(status)) return -1;
     /* the string pointers refer to static data, identical in parent and child */
     return 0;
+}
+
+/* Measures the roofline (in a child) and prints it to stderr; 0 or -1. */
+static int measure_roofline(long long threads, long long mib, const char *when, grt_roofline *r) {
+    fprintf(stderr, "bench: measuring the roofline %s with %lld thread(s) over %lld MiB...\n", when, threads, mib);
+    if (roofline_in_child((int)threads, (size_t)mib << 20, r)) {
+        fprintf(stderr, "genrt bench: the roofline measurement failed (try --no-roofline)\n");
+        return -1;
+    }
+    fprintf(stderr, "bench: roofline %s: read %.2f GB/s, fp32 %.1f GFLOP/s, int8 %.1f GOP/s (%s)\n", when,
+            r->read_gbps, r->fp32_gflops, r->int8_gops, r->isa);
+    return 0;
+}
+
+/* The better of two roofline measurements, figure by figure: on a shared machine the limits move
+ * with the neighbours' load, and the higher reading is the stricter bar. */
+static void roofline_best(grt_roofline *a, const grt_roofline *b) {
+    a->read_gbps = a->read_gbps > b->read_gbps ? a->read_gbps : b->read_gbps;
+    a->fp32_gflops = a->fp32_gflops > b->fp32_gflops ? a->fp32_gflops : b->fp32_gflops;
+    a->int8_gops = a->int8_gops > b->int8_gops ? a->int8_gops : b->int8_gops;
 }
 
 /* Binds input_ids / position_ids = ids[n] at positions pos.., infers (taking *infer_s seconds),
@@ -314,13 +335,7 @@ static int run(int argc, char **argv) {
     res.threads = threads_of(&o.props);
     grt_roofline roof, *proof = NULL;
     if (o.roofline) {
-        fprintf(stderr, "bench: measuring the roofline with %lld thread(s) over %lld MiB...\n", res.threads, o.roof_mib);
-        if (roofline_in_child((int)res.threads, (size_t)o.roof_mib << 20, &roof)) {
-            fprintf(stderr, "genrt bench: the roofline measurement failed (try --no-roofline)\n");
-            return GRT_CLI_EXIT_FAIL;
-        }
-        fprintf(stderr, "bench: roofline: read %.2f GB/s, fp32 %.1f GFLOP/s, int8 %.1f GOP/s (%s)\n", roof.read_gbps,
-                roof.fp32_gflops, roof.int8_gops, roof.isa);
+        if (measure_roofline(res.threads, o.roof_mib, "before", &roof)) return GRT_CLI_EXIT_FAIL;
         proof = &roof;
     }
     grt_core *core = NULL;
@@ -350,6 +365,12 @@ static int run(int argc, char **argv) {
     int64_t t = prop_int(cm, GRT_PROP_INFERENCE_NUM_THREADS, 0);
     if (t > 0) res.threads = t;
     if ((rc = run_bench(&o, cm, w.vocab, &res)) == GRT_CLI_EXIT_OK) {
+        grt_roofline after;
+        if (proof && measure_roofline(res.threads, o.roof_mib, "after", &after)) {
+            rc = GRT_CLI_EXIT_FAIL;
+            goto done;
+        }
+        if (proof) roofline_best(&roof, &after);
         report(&o, &w, &res, proof);
         rc = fflush(stdout) ? GRT_CLI_EXIT_FAIL : GRT_CLI_EXIT_OK;
     }
