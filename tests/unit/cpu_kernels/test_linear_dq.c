@@ -216,6 +216,9 @@ static void run_isa(void)
         run_case(&e2, 1);
         run_case(&e3, 1);
         run_case(&e4, 1);
+        /* decode with an odd number of weight groups (3) and f16 scales: tile parameters */
+        dq_case e5 = {st[s], GRT_F16, 1, 21, 192, 64, 64, 0};
+        run_case(&e5, 1);
         run_gemm_cases(st[s]);
         /* extremes: zero / huge / spike rows, weights at the ends of their range */
         for (size_t g = 0; g < 4; g++) {

@@ -11,8 +11,9 @@
  * activation operands come from L1). Per tile the rows' group scales are converted once to f32
  * (pbuf) and broadcast from there. 8-bit per block and row: abs, sign, maddubs, madd, cvt, fma;
  * per-channel scales are applied once per row after the loop, group scales per block (a multiply)
- * so that 8 rows keep 8 accumulators in registers. Zero points: the per-row correction of
- * dq_gemv_avx2.h.
+ * so that 8 rows keep 8 accumulators in registers. Zero points: from the tile parameters (dq.h)
+ * when the tiled copy has them, a vector FMA per group for all rows of the tile (tile_corr); else
+ * the per-row correction of dq_gemv_avx2.h.
  *
  * Reentrant, no allocation; writes only out[m * ldo + n] for n in [n0, n1).
  */
@@ -166,16 +167,58 @@ static inline __attribute__((always_inline)) void tile8(const int8_t *xq, const 
         out[r] = acc[r];
 }
 
+/* corr[0..T) = the zero-point terms sum_g sw * zp * zs[g] of the T rows of the tile at row n,
+ * from its tile parameters (dq.h): a vector FMA per group (two groups per vector for T = 4).
+ * The parameters hold 8-bit zero points + 128, which the s8 values of this kernel do not have. */
+static void tile_corr(const cpu_dq_w *w, size_t n, const int T, const float *zs, float *corr)
+{
+    const size_t ngw = w->ngw;
+    const uint16_t *ts = (const uint16_t *)(w->tparams + n * ngw * 3);
+    const uint8_t *tz = w->tparams + n * ngw * 3 + (size_t)T * ngw * 2;
+    const __m256 shift = _mm256_set1_ps(w->bits == 8 ? 128.0f : 0.0f);
+    __m256 c = _mm256_setzero_ps();
+    const size_t step = T == 8 ? 1 : 2; /* groups per 8 entries */
+    size_t g = 0;
+    for (; g + step <= ngw; g += step) {
+        const size_t e = g * (size_t)T; /* first entry */
+        __m256 sv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(ts + e)));
+        __m128i z8 = _mm_loadl_epi64((const __m128i *)(tz + e));
+        __m256 zv = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(z8)), shift);
+        __m256 zsv = T == 8 ? _mm256_set1_ps(zs[g])
+                            : _mm256_set_m128(_mm_set1_ps(zs[g + 1]), _mm_set1_ps(zs[g]));
+        c = _mm256_fmadd_ps(_mm256_mul_ps(sv, zv), zsv, c);
+    }
+    if (T == 8) {
+        _mm256_storeu_ps(corr, c);
+        return;
+    }
+    __m128 c4 = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
+    for (; g < ngw; g++) { /* odd ngw: the last group alone */
+        int32_t z4;
+        memcpy(&z4, tz + g * 4, 4);
+        __m128 sv = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)(ts + g * 4)));
+        __m128 zv = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(z4)));
+        c4 = _mm_fmadd_ps(_mm_mul_ps(sv, zv), _mm_set1_ps(zs[g]), c4);
+    }
+    _mm_storeu_ps(corr, c4);
+}
+
 /* acc[0..T) of rows [n, n + T) x activation row m: zero points, lane sums, stores. */
 static inline __attribute__((always_inline)) void store_tile(const cpu_dq_act *a,
                                                              const cpu_dq_w *w, size_t n,
                                                              size_t m, const int T, __m256 *acc,
                                                              float *out, size_t ldo)
 {
-    for (int r = 0; r < T && w->has_zp; r++)
-        acc[r] = _mm256_sub_ps(acc[r], dqg_zp_correction(w, n + (size_t)r, a->zs + m * a->ngw));
+    float corr[T8] = {0};
+    if (w->has_zp && w->tparams != NULL)
+        tile_corr(w, n, T, a->zs + m * a->ngw, corr);
+    else
+        for (int r = 0; r < T && w->has_zp; r++)
+            acc[r] = _mm256_sub_ps(acc[r],
+                                   dqg_zp_correction(w, n + (size_t)r, a->zs + m * a->ngw));
     for (int r0 = 0; r0 < T; r0 += 4)
-        _mm_storeu_ps(out + m * ldo + n + (size_t)r0, dqg_hsum4(acc + r0));
+        _mm_storeu_ps(out + m * ldo + n + (size_t)r0,
+                      _mm_sub_ps(dqg_hsum4(acc + r0), _mm_loadu_ps(corr + r0)));
 }
 
 size_t cpu_dq_gemv_tiled_pbuf_floats(const cpu_dq_act *a, const cpu_dq_w *w)
