@@ -320,6 +320,8 @@ grt_status cpu_k_sdpa(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t 
 #if defined(GENRT_CPU_X86)
     if (j->isa >= CPU_ISA_AVX2)
         j->ops = &cpu_sdpa_ops_avx2;
+    if (j->isa >= CPU_ISA_AVX512)
+        j->ops = &cpu_sdpa_ops_avx512;
 #endif
     sd_schedule(j, cpu_pool_threads(ctx->pool));
     atomic_init(&j->failed, 0);

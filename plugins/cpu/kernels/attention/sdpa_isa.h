@@ -1,6 +1,7 @@
 /*
  * kernels/attention/sdpa_isa.h - the inner loops of ScaledDotProductAttention (sdpa.c), one table
- * per instruction set: portable C (sdpa_scalar.c) and AVX2 + FMA (arch/avx2/sdpa_avx2.c).
+ * per instruction set: portable C (sdpa_scalar.c), AVX2 + FMA (arch/avx2/sdpa_avx2.c) and
+ * AVX-512 (arch/avx512/sdpa_avx512.c).
  * sdpa.c takes the best table not above cpu_isa_active().
  *
  * All pointers are f32 rows, dense; n >= 1 except where noted. Threading: pure functions.
@@ -24,6 +25,7 @@ typedef struct cpu_sdpa_ops {
 extern const cpu_sdpa_ops cpu_sdpa_ops_scalar;
 #if defined(GENRT_CPU_X86)
 extern const cpu_sdpa_ops cpu_sdpa_ops_avx2;
+extern const cpu_sdpa_ops cpu_sdpa_ops_avx512;
 #endif
 
 #endif

@@ -1,0 +1,138 @@
+/*
+ * arch/avx512/sdpa_avx512.c - AVX-512 inner loops of ScaledDotProductAttention (the table of
+ * kernels/attention/sdpa_isa.h): the AVX2 table's loops at 16 lanes, with masked tails instead of
+ * scalar ones (head sizes that are not a multiple of 16, short key ranges). Only entered when
+ * cpu_isa_active() >= CPU_ISA_AVX512. Threading: pure functions.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "../../kernels/attention/sdpa_isa.h"
+
+#define SD_INLINE static inline __attribute__((always_inline))
+
+/* Lanes [0, n) of 16 (n <= 16). */
+SD_INLINE __mmask16 lanes(size_t n)
+{
+    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+}
+
+/* exp(x) for x <= 88, 0 below -87 (and for -inf): the AVX2 table's method at 16 lanes (2^n * p(r),
+ * x = n ln2 + r, p the degree-6 Taylor polynomial, relative error about 2e-7). */
+SD_INLINE __m512 exp16(__m512 x)
+{
+    __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_GE_OQ);
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512i e = _mm512_slli_epi32(
+        _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_maskz_mul_ps(keep, p, _mm512_castsi512_ps(e));
+}
+
+/* dot(q, k) over D, 16 lanes, masked tail. */
+SD_INLINE __m512 dot_lanes(const float *q, const float *k, size_t D)
+{
+    __m512 a = _mm512_setzero_ps();
+    size_t d = 0;
+    for (; d + 16 <= D; d += 16)
+        a = _mm512_fmadd_ps(_mm512_loadu_ps(q + d), _mm512_loadu_ps(k + d), a);
+    if (d < D) {
+        __mmask16 m = lanes(D - d);
+        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + d), _mm512_maskz_loadu_ps(m, k + d), a);
+    }
+    return a;
+}
+
+static void av_scores(const float *q, const float *k, size_t n, size_t D, float *out)
+{
+    size_t c = 0;
+    for (; c + 4 <= n; c += 4) {
+        const float *k0 = k + c * D, *k1 = k0 + D, *k2 = k1 + D, *k3 = k2 + D;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        size_t d = 0;
+        for (; d + 16 <= D; d += 16) {
+            __m512 qv = _mm512_loadu_ps(q + d);
+            a0 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k0 + d), a0);
+            a1 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k1 + d), a1);
+            a2 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k2 + d), a2);
+            a3 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k3 + d), a3);
+        }
+        if (d < D) {
+            __mmask16 m = lanes(D - d);
+            __m512 qv = _mm512_maskz_loadu_ps(m, q + d);
+            a0 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k0 + d), a0);
+            a1 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k1 + d), a1);
+            a2 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k2 + d), a2);
+            a3 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k3 + d), a3);
+        }
+        out[c] = _mm512_reduce_add_ps(a0);
+        out[c + 1] = _mm512_reduce_add_ps(a1);
+        out[c + 2] = _mm512_reduce_add_ps(a2);
+        out[c + 3] = _mm512_reduce_add_ps(a3);
+    }
+    for (; c < n; c++)
+        out[c] = _mm512_reduce_add_ps(dot_lanes(q, k + c * D, D));
+}
+
+static float av_exp_sum(float *sc, size_t n, float m)
+{
+    __m512 mv = _mm512_set1_ps(m), sum = _mm512_setzero_ps();
+    for (size_t c = 0; c < n; c += 16) {
+        __mmask16 k = lanes(n - c);
+        __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, sc + c),
+                                                               mv)));
+        _mm512_mask_storeu_ps(sc + c, k, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    return _mm512_reduce_add_ps(sum);
+}
+
+static void av_scale(float *a, size_t n, float alpha)
+{
+    __m512 al = _mm512_set1_ps(alpha);
+    for (size_t d = 0; d < n; d += 16) {
+        __mmask16 k = lanes(n - d);
+        _mm512_mask_storeu_ps(a + d, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, a + d), al));
+    }
+}
+
+static void av_accum(float *acc, const float *p, const float *v, size_t n, size_t Dv)
+{
+    size_t d = 0;
+    for (; d + 64 <= Dv; d += 64) {
+        __m512 a0 = _mm512_loadu_ps(acc + d), a1 = _mm512_loadu_ps(acc + d + 16);
+        __m512 a2 = _mm512_loadu_ps(acc + d + 32), a3 = _mm512_loadu_ps(acc + d + 48);
+        for (size_t c = 0; c < n; c++) {
+            const float *vr = v + c * Dv + d;
+            __m512 pc = _mm512_set1_ps(p[c]);
+            a0 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr), a0);
+            a1 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr + 16), a1);
+            a2 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr + 32), a2);
+            a3 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr + 48), a3);
+        }
+        _mm512_storeu_ps(acc + d, a0);
+        _mm512_storeu_ps(acc + d + 16, a1);
+        _mm512_storeu_ps(acc + d + 32, a2);
+        _mm512_storeu_ps(acc + d + 48, a3);
+    }
+    for (; d < Dv; d += 16) { /* 16 columns at a time, the last masked */
+        __mmask16 k = lanes(Dv - d);
+        __m512 a0 = _mm512_maskz_loadu_ps(k, acc + d);
+        for (size_t c = 0; c < n; c++)
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(p[c]), _mm512_maskz_loadu_ps(k, v + c * Dv + d),
+                                 a0);
+        _mm512_mask_storeu_ps(acc + d, k, a0);
+    }
+}
+
+const cpu_sdpa_ops cpu_sdpa_ops_avx512 = {av_scores, av_exp_sum, av_scale, av_accum};
