@@ -6,7 +6,7 @@
  * M = 1 rotates over weight copies totalling > 96 MiB so decode numbers stream from memory.
  * Built with the tests, never run by ctest.
  *
- * Usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] [--m M[,M..]]
+ * Usage: bench_linear [--isa scalar|avx2|avx512|amx] [--threads N] [--dq G] [--m M[,M..]]
  *                     [--w FMT[,FMT..]] [--shapes KxN[,KxN..]] [--time SECONDS] [--peak]
  *                     [--hot] [--tiled]
  *   --shapes: weight shapes K x N instead of the TinyLlama ones (at most 16).
@@ -235,7 +235,7 @@ int main(int argc, char **argv)
         } else if (v != NULL && strcmp(argv[i], "--time") == 0) {
             min_s = atof(argv[++i]);
         } else {
-            fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512] [--threads N] [--dq G] "
+            fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512|amx] [--threads N] [--dq G] "
                             "[--m M,..] [--w FMT,..] [--shapes KxN,..] [--time S] [--peak] [--hot] "
                             "[--tiled]\n");
             return 2;
@@ -243,8 +243,9 @@ int main(int argc, char **argv)
     }
     if (isa != NULL)
         cpu_isa_force(strcmp(isa, "scalar") == 0 ? CPU_ISA_SCALAR
-                      : strcmp(isa, "avx2") == 0 ? CPU_ISA_AVX2
-                                                 : CPU_ISA_AVX512);
+                      : strcmp(isa, "avx2") == 0   ? CPU_ISA_AVX2
+                      : strcmp(isa, "avx512") == 0 ? CPU_ISA_AVX512
+                                                   : CPU_ISA_AMX);
     th_pool = threads > 1 ? cpu_pool_create(threads) : NULL;
     printf("isa %s, %d thread(s), dq group %lld\n", cpu_isa_name(cpu_isa_active()), threads,
            (long long)th_dq_group_size);

@@ -11,6 +11,10 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 static uint64_t xgetbv0(void)
 {
@@ -23,7 +27,18 @@ static uint64_t xgetbv0(void)
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static cpu_isa g_supported = CPU_ISA_SCALAR;
 static int g_bf16 = 0;
-static atomic_int g_cap = CPU_ISA_AVX512;
+static atomic_int g_cap = CPU_ISA_MAX;
+
+/* Asks Linux for the AMX tile data state (XFEATURE_XTILEDATA = 18) for this process; 1 if
+ * granted (or already granted). */
+static int amx_permission(void)
+{
+#if defined(__linux__) && defined(SYS_arch_prctl) && (defined(__x86_64__) || defined(__i386__))
+    return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18) == 0;
+#else
+    return 0;
+#endif
+}
 
 static void detect(void)
 {
@@ -38,6 +53,8 @@ static void detect(void)
         int avx2 = (b >> 5) & 1;
         int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
         int vnni = (c >> 11) & 1;
+        int amx_tile = (d >> 24) & 1, amx_int8 = (d >> 25) & 1;
+        int tile_ok = zmm_ok && (xcr0 & 0x60000) == 0x60000; /* XTILECFG, XTILEDATA */
         if (ymm_ok && avx2 && fma && f16c)
             g_supported = CPU_ISA_AVX2;
         if (g_supported == CPU_ISA_AVX2 && zmm_ok && f && dq && bw && vl && vnni)
@@ -45,16 +62,20 @@ static void detect(void)
         if (g_supported == CPU_ISA_AVX512) {
             __cpuid_count(7, 1, a, b, c, d);
             g_bf16 = (a >> 5) & 1;
+            if (tile_ok && amx_tile && amx_int8 && amx_permission())
+                g_supported = CPU_ISA_AMX;
         }
     }
 #endif
     const char *env = getenv("GENRT_CPU_ISA");
     if (env != NULL && *env != '\0') {
-        cpu_isa cap = CPU_ISA_AVX512;
+        cpu_isa cap = CPU_ISA_MAX;
         if (strcasecmp(env, "scalar") == 0)
             cap = CPU_ISA_SCALAR;
         else if (strcasecmp(env, "avx2") == 0)
             cap = CPU_ISA_AVX2;
+        else if (strcasecmp(env, "avx512") == 0)
+            cap = CPU_ISA_AVX512;
         atomic_store(&g_cap, (int)cap);
     }
 }
@@ -89,6 +110,7 @@ const char *cpu_isa_name(cpu_isa isa)
     switch (isa) {
     case CPU_ISA_AVX2: return "avx2";
     case CPU_ISA_AVX512: return "avx512";
+    case CPU_ISA_AMX: return "amx";
     default: return "scalar";
     }
 }

@@ -1,16 +1,20 @@
 /*
  * arch/isa.h - run-time choice of the CPU plugin's instruction-set paths.
  *
- * Kernels come in up to three flavours: portable C (CPU_ISA_SCALAR, always available), AVX2
- * (AVX2 + FMA + F16C, files in arch/avx2/ compiled with -mavx2 -mfma -mf16c) and AVX-512 (F, BW,
- * VL, DQ, VNNI; BF16 where present: files in arch/avx512/ compiled with the AVX-512 flags). A
- * kernel asks cpu_isa_active() once per call and takes the best path it has that does not exceed
- * it; no code in arch/avx2 or arch/avx512 may run unless cpu_isa_active() allows it.
+ * Kernels come in up to four flavours: portable C (CPU_ISA_SCALAR, always available), AVX2
+ * (AVX2 + FMA + F16C, files in arch/avx2/ compiled with -mavx2 -mfma -mf16c), AVX-512 (F, BW,
+ * VL, DQ, VNNI; BF16 where present: files in arch/avx512/ compiled with the AVX-512 flags) and
+ * AMX (AVX-512 plus AMX-TILE and AMX-INT8: files in arch/amx/, which add -mamx-tile -mamx-int8).
+ * Each level includes the ones below it. A kernel asks cpu_isa_active() once per call and takes
+ * the best path it has that does not exceed it; no code in arch/avx2, arch/avx512 or arch/amx may
+ * run unless cpu_isa_active() allows it.
  *
  * cpu_isa_active() = the best ISA this CPU supports (CPUID + XGETBV: the OS must save the YMM /
- * ZMM state), lowered by the environment variable GENRT_CPU_ISA (scalar | avx2 | avx512, read
- * once) and by cpu_isa_force() (tests force each path in turn). A request above what the CPU
- * supports is capped at what it supports.
+ * ZMM state, and for AMX the tile state, which Linux enables per process on request: detection
+ * asks for it once with arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), process-wide; AMX
+ * counts as supported only when that succeeds), lowered by the environment variable
+ * GENRT_CPU_ISA (scalar | avx2 | avx512 | amx, read once) and by cpu_isa_force() (tests force
+ * each path in turn). A request above what the CPU supports is capped at what it supports.
  *
  * Threading: detection runs once (thread-safe); cpu_isa_force is for tests and must not race
  * with running kernels.
@@ -23,8 +27,10 @@
 typedef enum cpu_isa {
     CPU_ISA_SCALAR = 0,
     CPU_ISA_AVX2 = 1,   /* AVX2 + FMA + F16C */
-    CPU_ISA_AVX512 = 2  /* AVX-512 F/BW/VL/DQ + VNNI (BF16: see cpu_isa_has_avx512_bf16) */
+    CPU_ISA_AVX512 = 2, /* AVX-512 F/BW/VL/DQ + VNNI (BF16: see cpu_isa_has_avx512_bf16) */
+    CPU_ISA_AMX = 3     /* AVX-512 + AMX-TILE + AMX-INT8, tile data enabled by the OS */
 } cpu_isa;
+#define CPU_ISA_MAX CPU_ISA_AMX
 
 /* Best ISA the hardware (and OS) supports. */
 cpu_isa cpu_isa_supported(void);
@@ -33,9 +39,9 @@ int cpu_isa_has_avx512_bf16(void);
 /* The ISA kernels use now (see above). */
 cpu_isa cpu_isa_active(void);
 /* Caps the active ISA at `isa` (capped again at cpu_isa_supported()); returns the previous cap.
- * CPU_ISA_AVX512 (the highest) removes the cap. Tests only. */
+ * CPU_ISA_MAX removes the cap. Tests only. */
 cpu_isa cpu_isa_force(cpu_isa isa);
-/* "scalar", "avx2", "avx512". */
+/* "scalar", "avx2", "avx512", "amx". */
 const char *cpu_isa_name(cpu_isa isa);
 
 #endif

@@ -180,6 +180,13 @@ static void run_gemm_cases(grt_element_type storage)
             run_case(&c, 1);
         }
     dq_case big = {storage, GRT_F16, 512, 19, 128, 64, 128, 0};
+    /* AMX row groups of 16: whole, whole plus a tail, two short panel halves */
+    dq_case t16 = {storage, GRT_F32, 16, 40, 192, 64, 32, 0};
+    dq_case t47 = {storage, GRT_F16, 47, 70, 320, 32, 64, 1};
+    dq_case t33 = {storage, GRT_F16, 33, 9, 96, 96, 32, 0};
+    run_case(&t16, 1);
+    run_case(&t47, 1);
+    run_case(&t33, 1);
     dq_case chunk = {storage, GRT_F32, 5, 3, 4096, 4096, 4096, 0};
     dq_case mix = {storage, GRT_F32, 6, 17, 384, 128, 96, 1}; /* span = gcd(96, 128) = 32 */
     dq_case odd = {storage, GRT_F16, 8, 11, 384, 128, 192, 1}; /* sp = 2, unaligned */
@@ -337,7 +344,7 @@ static void check_tparams(grt_element_type storage, grt_element_type zt, size_t 
 
 void suite_linear_dq(void)
 {
-    static const cpu_isa isas[] = {CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512};
+    static const cpu_isa isas[] = {CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512, CPU_ISA_AMX};
     static const size_t ns[] = {1, 4, 8, 37};
     for (size_t i = 0; i < 4; i++) {
         check_tiling(GRT_U8, ns[i], 96);
@@ -362,7 +369,7 @@ void suite_linear_dq(void)
         check_tparams(GRT_I4, GRT_UNDEFINED, ns[i], 128, 32);
         check_tparams(GRT_U4, GRT_F16, ns[i], 128, 32); /* float zero points: none */
     }
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         if (isas[i] > cpu_isa_supported()) {
             printf("skip %s: not supported by this CPU\n", cpu_isa_name(isas[i]));
             continue;

@@ -35,11 +35,8 @@
 #define PANEL_BLOCK (NR * CPU_DQ_BLOCK)     /* panel bytes per 32-block */
 #define KC 16                               /* blocks per K chunk (16 KiB of panel) */
 
-/* The panel of W rows [n, n + nr): pw [nb][8 steps][32 rows][4] u8, swg [ngw][32] group scales,
- * swzp [ngw][32] sw * zp' (zp' = mapped zero point, + 128 for 8-bit); rows past nr are zero.
- * tmp: 2 * ngw floats. */
-static void pack_panel(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, float *swg,
-                       float *swzp, float *tmp)
+void cpu_dq_pack_panel512(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, float *swg,
+                          float *swzp, float *tmp)
 {
     const size_t ngw = w->ngw;
     const uint8_t flip = w->bits == 8 ? 0x80 : 0;
@@ -191,7 +188,7 @@ void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
     for (size_t n = n0; n < n1; n += NR) {
         const size_t nr = n1 - n < NR ? n1 - n : NR;
         const __mmask16 k0 = mask_upto(nr), k1 = mask_upto(nr > 16 ? nr - 16 : 0);
-        pack_panel(w, n, nr, pw, swg, swzp, tmp);
+        cpu_dq_pack_panel512(w, n, nr, pw, swg, swzp, tmp);
         for (size_t c0 = 0; c0 < nb; c0 += KC) {
             const size_t c1 = c0 + KC < nb ? c0 + KC : nb;
             size_t m0 = 0;

@@ -202,12 +202,15 @@ typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0
 /* Activation rows per micro-tile of the AVX-512 GEMM (the row groups of cpu_dq_act.qp). */
 #define CPU_DQ_MR512 6
 
+/* Activation rows of an AMX tile (the AMX GEMM's row group). */
+#define CPU_DQ_AMX_ROWS 16
 /* pbuf floats a row kernel needs: the larger panel (32 rows x K bytes), its per-block and
- * per-group parameters (32 floats each), and one row's sw and zp (2 * ngw). */
+ * per-group parameters (32 floats each), one row's sw and zp (2 * ngw), and the AMX GEMM's
+ * zero-padded copy of the last activation rows (16 x K bytes, 16 x (nb + ngw) floats). */
 static inline size_t cpu_dq_pbuf_floats(const cpu_dq_w *w)
 {
     return CPU_DQ_PANEL512 * w->K / 4 + CPU_DQ_PANEL512 * (w->K / CPU_DQ_BLOCK + w->ngw) +
-           2 * w->ngw;
+           2 * w->ngw + CPU_DQ_AMX_ROWS * (w->K / 4 + w->K / CPU_DQ_BLOCK + w->ngw);
 }
 
 /* sw[g], zp[g] (g < ngw) of weight row n, zp already mapped as described above (0 when the
@@ -263,6 +266,17 @@ void cpu_dq_gemv_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
  * cpu_dq_rows_avx2; needs a->zs for every weight. Only when cpu_isa_active() >= CPU_ISA_AVX512. */
 void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                         size_t ldo, float *pbuf);
+/* The AVX-512 GEMM's panel of W rows [n, n + nr) (nr <= CPU_DQ_PANEL512), also the AMX GEMM's:
+ * pw [nb][8 steps][32 rows][4] u8 (8-bit: s8 + 128; 4-bit: u4), swg [ngw][32] group scales, swzp
+ * [ngw][32] sw * zp' (zp' = mapped zero point, + 128 for 8-bit); rows past nr are zero. tmp:
+ * 2 * ngw floats. Only when cpu_isa_active() >= CPU_ISA_AVX512. */
+void cpu_dq_pack_panel512(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, float *swg,
+                          float *swzp, float *tmp);
+/* AMX GEMM (arch/amx/dq_gemm_amx.c), any M, the contract of cpu_dq_rows_avx512 (needs a->zs for
+ * every weight; a->qp unused): tdpbsud on 16 x 16 tiles per 32-block. Only when
+ * cpu_isa_active() >= CPU_ISA_AMX. */
+void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                     size_t ldo, float *pbuf);
 #endif
 
 /* Whether the activation sums zs must be filled for weight w when the kernels of `isa` run:

@@ -88,7 +88,7 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     const int need_zs = cpu_dq_act_needs_zs(&c.w, isa);
     size_t zsb = align64(need_zs ? sizeof(float) * M * c.w.ngw : 0);
     const int gemv = M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w); /* decode */
-    const int gemm512 = isa >= CPU_ISA_AVX512 && !gemv; /* the kernel that reads act.qp */
+    const int gemm512 = isa == CPU_ISA_AVX512 && !gemv; /* the kernel that reads act.qp */
     size_t qpb = gemm512 ? (M + CPU_DQ_MR512 - 1) / CPU_DQ_MR512 * CPU_DQ_MR512 * K : 0;
     unsigned char *buf = cpu_scratch(0, qb + sab + zsb + qpb);
     if (buf == NULL) {
@@ -116,6 +116,8 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
             c.rows = gemv ? cpu_dq_gemv_avx512 : cpu_dq_rows_avx512;
             c.unit = gemv ? CPU_DQ_TILE8 : CPU_DQ_PANEL512;
         }
+        if (isa >= CPU_ISA_AMX && !gemv)
+            c.rows = cpu_dq_rows_amx;
         c.quant = cpu_dq_quant_group_avx2;
         c.perm = cpu_dq_perm_block_avx2;
     }

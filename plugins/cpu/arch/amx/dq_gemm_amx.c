@@ -1,0 +1,188 @@
+/*
+ * arch/amx/dq_gemm_amx.c - AMX GEMM of the dynamic-quantization linear path (see
+ * kernels/matmul/dq.h for the formula and layouts). Entered only when cpu_isa_active() >=
+ * CPU_ISA_AMX (the OS has granted this process the tile data state, arch/isa.c).
+ *
+ * Weights: the AVX-512 GEMM's packed panel (cpu_dq_pack_panel512), whose block of 8 steps x
+ * [32 rows][4 k] u8 values is, for each half of 16 rows, exactly an AMX B tile: 8 rows (k / 4) of
+ * 64 bytes ([16 outputs][4 k]) at a stride of 128 bytes. Activations: the int8 rows a->q, one A
+ * tile = 16 rows x 32 bytes (one 32-block) at a stride of K. tdpbsud (s8 x u8 -> s32) forms the
+ * 16 x 16 block dots of one block in a C tile.
+ *
+ * Each block has its own activation scale per row (the activation group, 32 by default), so the
+ * int32 dots cannot run on across blocks: per block the C tile is stored (1 KiB, stays in L1) and
+ * folded into 16 float accumulators in registers, f[j] += cvt(c[j]) * (sw[g] * sa[j][b]) (load,
+ * cvt, mul, fma per row). Blocks go in pairs through C tiles 0 and 1 (A / B tiles 2, 3 and 4, 5),
+ * and the vector units fold the previous pair (stored in the other of two buffer pairs) while the
+ * tile unit computes the next. After the
+ * last block the zero-point term sum_g sw * zp' * zs is subtracted in registers and the 16 rows
+ * are stored (masked for a short panel half). Micro-tile: 16 activation rows x 16 outputs; the
+ * loop over row groups runs inside each half panel, so the half panel (16 x K bytes) stays in
+ * L1 / L2 while every row group passes over it.
+ *
+ * Rows past the last whole group of 16 are copied once per call, zero-padded, into the scratch
+ * after the panel (16 x K bytes, cpu_dq_pbuf_floats), so every A tile has 16 rows; their scales
+ * are read from the last real row and their results are not stored.
+ *
+ * The tile configuration is loaded at entry and released at exit (tilerelease), so a thread
+ * holds no tile state between calls. Reentrant, no allocation; writes only out[m * ldo + n] for n
+ * in [n0, n1).
+ */
+#include <immintrin.h>
+#include <string.h>
+
+#include "kernels/matmul/dq.h"
+
+#define NR CPU_DQ_PANEL512                 /* W rows per panel (two B tiles of 16 outputs) */
+#define MT CPU_DQ_AMX_ROWS                 /* activation rows per A / C tile */
+#define PANEL_BLOCK (NR * CPU_DQ_BLOCK)    /* panel bytes per 32-block */
+
+/* The tile configuration (palette 1): C tiles 0, 1 (16 rows x 16 int32), A tiles 2, 4 (16 rows x
+ * 32 s8), B tiles 3, 5 (8 rows x 64 u8). */
+typedef struct amx_cfg {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} amx_cfg;
+
+static void load_config(void)
+{
+    amx_cfg c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int t = 0; t < 2; t++) {
+        c.colsb[t] = 64;
+        c.rows[t] = MT;
+        c.colsb[2 + 2 * t] = CPU_DQ_BLOCK;
+        c.rows[2 + 2 * t] = MT;
+        c.colsb[3 + 2 * t] = 64;
+        c.rows[3 + 2 * t] = CPU_DQ_BLOCK / 4;
+    }
+    _tile_loadconfig(&c);
+}
+
+/* f[j] += cvt(c[j]) * (sw * sa[j * lds]) for the 16 rows of a stored C tile. */
+static inline __attribute__((always_inline)) void fold(const int32_t *c, __m512 sw,
+                                                       const float *sa, size_t lds, __m512 f[MT])
+{
+#pragma GCC unroll 16
+    for (int j = 0; j < MT; j++) {
+        const __m512 d = _mm512_cvtepi32_ps(_mm512_load_si512(c + j * 16));
+        f[j] = _mm512_fmadd_ps(d, _mm512_mul_ps(sw, _mm512_set1_ps(sa[j * lds])), f[j]);
+    }
+}
+
+/* One 32-block into C tile tc from A tile ta and B tile tb (literal tile numbers). */
+#define BLOCK_DOT(tc, ta, tb, aq, lda, pb)                                                         \
+    do {                                                                                           \
+        _tile_zero(tc);                                                                            \
+        _tile_loadd(ta, (aq), (long)(lda));                                                        \
+        _tile_loadd(tb, (pb), 2 * 64);                                                             \
+        _tile_dpbsud(tc, ta, tb);                                                                  \
+    } while (0)
+
+/* out[j * ldo + (0 .. 16)] for j < rows: 16 activation rows (A rows at aq, stride lda; their
+ * block scales sa [16][lds], zero-point sums zs [16][ldz]) times one half panel (B tiles at pb, its
+ * group scales swg and sw * zp' swzp, stride NR floats); k masks the outputs. */
+static void micro(const int8_t *aq, size_t lda, const float *sa, size_t lds, const float *zs,
+                  size_t ldz, size_t nb, size_t ngw, size_t bpg, const uint8_t *pb,
+                  const float *swg, const float *swzp, float *out, size_t ldo, size_t rows,
+                  __mmask16 k)
+{
+    int32_t c[2][2][MT * 16] __attribute__((aligned(64))); /* two pairs of stored C tiles */
+    __m512 f[MT];
+#pragma GCC unroll 16
+    for (int j = 0; j < MT; j++)
+        f[j] = _mm512_setzero_ps();
+    const float *sw = swg; /* the next folded block's group scales, stepped without a division */
+    size_t left = bpg;     /* blocks of that group from the next folded block on */
+#define FOLD(buf, blk)                                                                             \
+    do {                                                                                           \
+        fold((buf), _mm512_loadu_ps(sw), sa + (blk), lds, f);                                      \
+        if (--left == 0) {                                                                         \
+            sw += NR;                                                                              \
+            left = bpg;                                                                            \
+        }                                                                                          \
+    } while (0)
+    /* Pairs of blocks: the tile unit computes pair p while the vector units fold pair p - 1 from
+     * the buffers stored one pass earlier (a fold right after its own tile store waits for the
+     * dot, the store and the reload in turn: measured 25 % slower). */
+    size_t b = 0, p = 0;
+    for (; b + 2 <= nb; b += 2, p ^= 1) {
+        BLOCK_DOT(0, 2, 3, aq + b * CPU_DQ_BLOCK, lda, pb + b * PANEL_BLOCK);
+        BLOCK_DOT(1, 4, 5, aq + (b + 1) * CPU_DQ_BLOCK, lda, pb + (b + 1) * PANEL_BLOCK);
+        if (b > 0) {
+            FOLD(c[p ^ 1][0], b - 2);
+            FOLD(c[p ^ 1][1], b - 1);
+        }
+        _tile_stored(0, c[p][0], 64);
+        _tile_stored(1, c[p][1], 64);
+    }
+    if (b < nb) /* odd nb: the last block */
+        BLOCK_DOT(0, 2, 3, aq + b * CPU_DQ_BLOCK, lda, pb + b * PANEL_BLOCK);
+    if (b > 0) {
+        FOLD(c[p ^ 1][0], b - 2);
+        FOLD(c[p ^ 1][1], b - 1);
+    }
+    if (b < nb) {
+        _tile_stored(0, c[p][0], 64);
+        FOLD(c[p][0], b);
+    }
+#undef FOLD
+    for (size_t g = 0; g < ngw; g++) {
+        const __m512 z = _mm512_loadu_ps(swzp + g * NR);
+#pragma GCC unroll 16
+        for (size_t j = 0; j < MT; j++)
+            f[j] = _mm512_fnmadd_ps(z, _mm512_set1_ps(zs[j * ldz + g]), f[j]);
+    }
+#pragma GCC unroll 16
+    for (size_t j = 0; j < MT; j++)
+        if (j < rows)
+            _mm512_mask_storeu_ps(out + j * ldo, k, f[j]);
+}
+
+static __mmask16 mask_upto(size_t count)
+{
+    return count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1u);
+}
+
+void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
+                     size_t ldo, float *pbuf)
+{
+    if (a->zs == NULL) { /* linear_dq.c fills it for this kernel */
+        cpu_dq_rows_avx2(a, w, n0, n1, out, ldo, pbuf);
+        return;
+    }
+    const size_t K = a->K, M = a->M, nb = a->nb, ngw = w->ngw, bpg = w->G / CPU_DQ_BLOCK;
+    uint8_t *pw = (uint8_t *)pbuf; /* K * 32 bytes, then the parameters, then the padded rows */
+    float *swg = pbuf + nb * PANEL_BLOCK / sizeof(float), *swzp = swg + ngw * NR;
+    float *tmp = swzp + ngw * NR;
+    /* the rows past the last whole group of 16, zero-padded: values, block scales, zs */
+    int8_t *tq = (int8_t *)(tmp + 2 * ngw);
+    float *tsa = (float *)(tq + MT * K), *tzs = tsa + MT * nb;
+    const size_t mfull = M / MT * MT, mt = M - mfull;
+    if (mt > 0) {
+        memset(tq, 0, MT * K);
+        memset(tsa, 0, sizeof(float) * MT * (nb + ngw));
+        memcpy(tq, a->q + mfull * K, mt * K);
+        memcpy(tsa, a->sa + mfull * nb, sizeof(float) * mt * nb);
+        memcpy(tzs, a->zs + mfull * ngw, sizeof(float) * mt * ngw);
+    }
+    __asm__ volatile("" ::: "memory"); /* the tile loads read memory the compiler cannot see */
+    load_config();
+    for (size_t n = n0; n < n1; n += NR) {
+        const size_t nr = n1 - n < NR ? n1 - n : NR;
+        cpu_dq_pack_panel512(w, n, nr, pw, swg, swzp, tmp);
+        for (size_t h = 0; h * 16 < nr; h++) {
+            const __mmask16 k = mask_upto(nr - h * 16);
+            const uint8_t *pb = pw + h * 64;
+            for (size_t m0 = 0; m0 < mfull; m0 += MT)
+                micro(a->q + m0 * K, K, a->sa + m0 * nb, nb, a->zs + m0 * ngw, ngw, nb, ngw, bpg,
+                      pb, swg + h * 16, swzp + h * 16, out + m0 * ldo + n + h * 16, ldo, MT, k);
+            if (mt > 0)
+                micro(tq, K, tsa, nb, tzs, ngw, nb, ngw, bpg, pb, swg + h * 16, swzp + h * 16,
+                      out + mfull * ldo + n + h * 16, ldo, mt, k);
+        }
+    }
+    _tile_release();
+}
