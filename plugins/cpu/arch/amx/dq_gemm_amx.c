@@ -5,24 +5,31 @@
  *
  * Weights: the AVX-512 GEMM's packed panel (cpu_dq_pack_panel512), whose block of 8 steps x
  * [32 rows][4 k] u8 values is, for each half of 16 rows, exactly an AMX B tile: 8 rows (k / 4) of
- * 64 bytes ([16 outputs][4 k]) at a stride of 128 bytes. Activations: the int8 rows a->q, one A
- * tile = 16 rows x 32 bytes (one 32-block) at a stride of K. tdpbsud (s8 x u8 -> s32) forms the
- * 16 x 16 block dots of one block in a C tile.
+ * 64 bytes ([16 outputs][4 k]) at a stride of 128 bytes. Activations: a->qp in 16-row groups
+ * (cpu_dq_act), so one A tile (16 rows x one 32-block) is 512 contiguous bytes (8 whole lines;
+ * from a->q at a stride of K it would be 16 half-used lines; measured the same speed, but the
+ * padded groups need no tail copy). tdpbsud (s8 x u8 -> s32) forms the 16 x 16 block dots of one
+ * block in a C tile.
  *
  * Each block has its own activation scale per row (the activation group, 32 by default), so the
  * int32 dots cannot run on across blocks: per block the C tile is stored (1 KiB, stays in L1) and
  * folded into 16 float accumulators in registers, f[j] += cvt(c[j]) * (sw[g] * sa[j][b]) (load,
  * cvt, mul, fma per row). Blocks go in pairs through C tiles 0 and 1 (A / B tiles 2, 3 and 4, 5),
  * and the vector units fold the previous pair (stored in the other of two buffer pairs) while the
- * tile unit computes the next. After the
- * last block the zero-point term sum_g sw * zp' * zs is subtracted in registers and the 16 rows
- * are stored (masked for a short panel half). Micro-tile: 16 activation rows x 16 outputs; the
+ * tile unit computes the next (folding each pair right after its own tile store measured 25 %
+ * slower). After the last block the zero-point term sum_g sw * zp' * zs is subtracted in
+ * registers and the 16 rows are stored (masked for a short panel half).
+ *
+ * Where the time goes: tdpbsud takes ~4.5 ns for 16 x 16 x 32 MACs whether K is 32 or 64, and a
+ * fold is ~48 vector uops, but per block the tile unit also loads 1 KiB (A, B) and stores 1 KiB
+ * (C), and in a microbenchmark those tile loads and stores alone ran at ~17 ns per block, so the
+ * kernel is bound by tile memory traffic at about 4x below the tdpbsud rate (docs/PERF.md).
+ * Activation groups of 64 or more would allow 64-wide blocks and half the traffic per MAC. Micro-tile: 16 activation rows x 16 outputs; the
  * loop over row groups runs inside each half panel, so the half panel (16 x K bytes) stays in
  * L1 / L2 while every row group passes over it.
  *
- * Rows past the last whole group of 16 are copied once per call, zero-padded, into the scratch
- * after the panel (16 x K bytes, cpu_dq_pbuf_floats), so every A tile has 16 rows; their scales
- * are read from the last real row and their results are not stored.
+ * The last row group may be short: its A tiles still have 16 rows (qp's zero padding rows), sa
+ * and zs have zeroed rows for them (linear_dq.c), and their results are not stored.
  *
  * The tile configuration is loaded at entry and released at exit (tilerelease), so a thread
  * holds no tile state between calls. Reentrant, no allocation; writes only out[m * ldo + n] for n
@@ -81,10 +88,10 @@ static inline __attribute__((always_inline)) void fold(const int32_t *c, __m512 
         _tile_dpbsud(tc, ta, tb);                                                                  \
     } while (0)
 
-/* out[j * ldo + (0 .. 16)] for j < rows: 16 activation rows (A rows at aq, stride lda; their
+/* out[j * ldo + (0 .. 16)] for j < rows: 16 activation rows (A tiles at aq, 512 bytes each; their
  * block scales sa [16][lds], zero-point sums zs [16][ldz]) times one half panel (B tiles at pb, its
  * group scales swg and sw * zp' swzp, stride NR floats); k masks the outputs. */
-static void micro(const int8_t *aq, size_t lda, const float *sa, size_t lds, const float *zs,
+static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs,
                   size_t ldz, size_t nb, size_t ngw, size_t bpg, const uint8_t *pb,
                   const float *swg, const float *swzp, float *out, size_t ldo, size_t rows,
                   __mmask16 k)
@@ -109,8 +116,8 @@ static void micro(const int8_t *aq, size_t lda, const float *sa, size_t lds, con
      * dot, the store and the reload in turn: measured 25 % slower). */
     size_t b = 0, p = 0;
     for (; b + 2 <= nb; b += 2, p ^= 1) {
-        BLOCK_DOT(0, 2, 3, aq + b * CPU_DQ_BLOCK, lda, pb + b * PANEL_BLOCK);
-        BLOCK_DOT(1, 4, 5, aq + (b + 1) * CPU_DQ_BLOCK, lda, pb + (b + 1) * PANEL_BLOCK);
+        BLOCK_DOT(0, 2, 3, aq + b * MT * CPU_DQ_BLOCK, CPU_DQ_BLOCK, pb + b * PANEL_BLOCK);
+        BLOCK_DOT(1, 4, 5, aq + (b + 1) * MT * CPU_DQ_BLOCK, CPU_DQ_BLOCK, pb + (b + 1) * PANEL_BLOCK);
         if (b > 0) {
             FOLD(c[p ^ 1][0], b - 2);
             FOLD(c[p ^ 1][1], b - 1);
@@ -119,7 +126,7 @@ static void micro(const int8_t *aq, size_t lda, const float *sa, size_t lds, con
         _tile_stored(1, c[p][1], 64);
     }
     if (b < nb) /* odd nb: the last block */
-        BLOCK_DOT(0, 2, 3, aq + b * CPU_DQ_BLOCK, lda, pb + b * PANEL_BLOCK);
+        BLOCK_DOT(0, 2, 3, aq + b * MT * CPU_DQ_BLOCK, CPU_DQ_BLOCK, pb + b * PANEL_BLOCK);
     if (b > 0) {
         FOLD(c[p ^ 1][0], b - 2);
         FOLD(c[p ^ 1][1], b - 1);
@@ -149,39 +156,24 @@ static __mmask16 mask_upto(size_t count)
 void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                      size_t ldo, float *pbuf)
 {
-    if (a->zs == NULL) { /* linear_dq.c fills it for this kernel */
+    if (a->zs == NULL || a->qp == NULL || a->qp_rows != MT) { /* linear_dq.c fills them */
         cpu_dq_rows_avx2(a, w, n0, n1, out, ldo, pbuf);
         return;
     }
     const size_t K = a->K, M = a->M, nb = a->nb, ngw = w->ngw, bpg = w->G / CPU_DQ_BLOCK;
-    uint8_t *pw = (uint8_t *)pbuf; /* K * 32 bytes, then the parameters, then the padded rows */
+    uint8_t *pw = (uint8_t *)pbuf; /* K * 32 bytes, then the parameters */
     float *swg = pbuf + nb * PANEL_BLOCK / sizeof(float), *swzp = swg + ngw * NR;
     float *tmp = swzp + ngw * NR;
-    /* the rows past the last whole group of 16, zero-padded: values, block scales, zs */
-    int8_t *tq = (int8_t *)(tmp + 2 * ngw);
-    float *tsa = (float *)(tq + MT * K), *tzs = tsa + MT * nb;
-    const size_t mfull = M / MT * MT, mt = M - mfull;
-    if (mt > 0) {
-        memset(tq, 0, MT * K);
-        memset(tsa, 0, sizeof(float) * MT * (nb + ngw));
-        memcpy(tq, a->q + mfull * K, mt * K);
-        memcpy(tsa, a->sa + mfull * nb, sizeof(float) * mt * nb);
-        memcpy(tzs, a->zs + mfull * ngw, sizeof(float) * mt * ngw);
-    }
-    __asm__ volatile("" ::: "memory"); /* the tile loads read memory the compiler cannot see */
     load_config();
     for (size_t n = n0; n < n1; n += NR) {
         const size_t nr = n1 - n < NR ? n1 - n : NR;
         cpu_dq_pack_panel512(w, n, nr, pw, swg, swzp, tmp);
         for (size_t h = 0; h * 16 < nr; h++) {
             const __mmask16 k = mask_upto(nr - h * 16);
-            const uint8_t *pb = pw + h * 64;
-            for (size_t m0 = 0; m0 < mfull; m0 += MT)
-                micro(a->q + m0 * K, K, a->sa + m0 * nb, nb, a->zs + m0 * ngw, ngw, nb, ngw, bpg,
-                      pb, swg + h * 16, swzp + h * 16, out + m0 * ldo + n + h * 16, ldo, MT, k);
-            if (mt > 0)
-                micro(tq, K, tsa, nb, tzs, ngw, nb, ngw, bpg, pb, swg + h * 16, swzp + h * 16,
-                      out + mfull * ldo + n + h * 16, ldo, mt, k);
+            for (size_t m0 = 0; m0 < M; m0 += MT)
+                micro(a->qp + m0 * K, a->sa + m0 * nb, nb, a->zs + m0 * ngw, ngw, nb, ngw, bpg,
+                      pw + h * 64, swg + h * 16, swzp + h * 16, out + m0 * ldo + n + h * 16, ldo,
+                      M - m0 < MT ? M - m0 : MT, k);
         }
     }
     _tile_release();

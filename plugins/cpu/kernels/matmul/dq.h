@@ -56,10 +56,16 @@ typedef struct cpu_dq_act {
     int perm4;        /* blocks stored even-then-odd (4-bit weights) */
     int8_t *q;        /* [M][K] values in [-127, 127] */
     float *sa;        /* [M][nb] scale of each block's activation group */
-    int8_t *qp;       /* NULL, or q again in the AVX-512 GEMM's order: groups of CPU_DQ_MR512
-                       * rows, [M / MR512 rounded up][nb][8 steps][MR512 rows][4 values] */
+    int8_t *qp;       /* NULL, or q again in a GEMM's row-group order: groups of qp_rows rows,
+                       * [M / qp_rows rounded up][K / qp_unit][qp_rows][qp_unit] values (qp_unit 4 or 32); the
+                       * AVX-512 GEMM: 6 rows (CPU_DQ_MR512) x 4 values (a vpdpbusd step), the
+                       * AMX GEMM: 16 rows (CPU_DQ_AMX_ROWS) x 32 values (one A tile per block,
+                       * 512 contiguous bytes). Rows past M in the last group are zero. */
+    size_t qp_rows, qp_unit;
     float *zs;        /* [M][ngw] (see above); filled when the weight has zero points and for
-                       * every 8-bit weight on the AVX-512 kernels (cpu_dq_act_needs_zs) */
+                       * every 8-bit weight on the AVX-512 kernels (cpu_dq_act_needs_zs).
+                       * For the AMX GEMM sa and zs have rows up to M rounded up to 16, the rows
+                       * past M zero (linear_dq.c) */
 } cpu_dq_act;
 
 /* Bits of the kernels' values for a compressed storage type (I8/U8: 8, I4/U4: 4; 0: not taken). */
@@ -205,12 +211,11 @@ typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0
 /* Activation rows of an AMX tile (the AMX GEMM's row group). */
 #define CPU_DQ_AMX_ROWS 16
 /* pbuf floats a row kernel needs: the larger panel (32 rows x K bytes), its per-block and
- * per-group parameters (32 floats each), one row's sw and zp (2 * ngw), and the AMX GEMM's
- * zero-padded copy of the last activation rows (16 x K bytes, 16 x (nb + ngw) floats). */
+ * per-group parameters (32 floats each), and one row's sw and zp (2 * ngw). */
 static inline size_t cpu_dq_pbuf_floats(const cpu_dq_w *w)
 {
     return CPU_DQ_PANEL512 * w->K / 4 + CPU_DQ_PANEL512 * (w->K / CPU_DQ_BLOCK + w->ngw) +
-           2 * w->ngw + CPU_DQ_AMX_ROWS * (w->K / 4 + w->K / CPU_DQ_BLOCK + w->ngw);
+           2 * w->ngw;
 }
 
 /* sw[g], zp[g] (g < ngw) of weight row n, zp already mapped as described above (0 when the
@@ -272,9 +277,9 @@ void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
  * 2 * ngw floats. Only when cpu_isa_active() >= CPU_ISA_AVX512. */
 void cpu_dq_pack_panel512(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, float *swg,
                           float *swzp, float *tmp);
-/* AMX GEMM (arch/amx/dq_gemm_amx.c), any M, the contract of cpu_dq_rows_avx512 (needs a->zs for
- * every weight; a->qp unused): tdpbsud on 16 x 16 tiles per 32-block. Only when
- * cpu_isa_active() >= CPU_ISA_AMX. */
+/* AMX GEMM (arch/amx/dq_gemm_amx.c), any M, the contract of cpu_dq_rows_avx512; needs a->zs for
+ * every weight and a->qp in its order (16 rows x 32 values, sa / zs padded, see cpu_dq_act):
+ * tdpbsud on 16 x 16 tiles per 32-block. Only when cpu_isa_active() >= CPU_ISA_AMX. */
 void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                      size_t ldo, float *pbuf);
 #endif

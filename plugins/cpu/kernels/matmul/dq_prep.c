@@ -128,10 +128,15 @@ void cpu_dq_quantize_rows(const cpu_dq_act *act, const float *a, size_t m0, size
         if (act->perm4) /* each block: its even elements, then its odd ones */
             for (size_t b = 0; b < nb; b++)
                 perm(q + b * CPU_DQ_BLOCK);
-        if (act->qp != NULL) { /* row m's 4-value steps into its row group (dq.h) */
-            int8_t *g = act->qp + (m / CPU_DQ_MR512) * CPU_DQ_MR512 * K + (m % CPU_DQ_MR512) * 4;
-            for (size_t s = 0; s < K / 4; s++)
-                memcpy(g + s * 4 * CPU_DQ_MR512, q + s * 4, 4);
+        if (act->qp != NULL) { /* row m's units into its row group (dq.h) */
+            const size_t R = act->qp_rows, U = act->qp_unit;
+            int8_t *g = act->qp + (m / R) * R * K + (m % R) * U;
+            if (U == 4) /* constant sizes: inlined moves */
+                for (size_t s = 0; s < K / 4; s++)
+                    memcpy(g + s * 4 * R, q + s * 4, 4);
+            else
+                for (size_t s = 0; s < K / CPU_DQ_BLOCK; s++)
+                    memcpy(g + s * CPU_DQ_BLOCK * R, q + s * CPU_DQ_BLOCK, CPU_DQ_BLOCK);
         }
     }
 }

@@ -11,6 +11,7 @@
  * Reentrant; allocates only when the scratch grows.
  */
 #include <stdatomic.h>
+#include <string.h>
 
 #include "../../arch/isa.h"
 #include "../../threads/scratch.h"
@@ -83,13 +84,19 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     c.act.ngw = c.w.ngw;
     c.act.perm4 = c.w.bits == 4;
     c.act.ga = ga;
-    size_t qb = align64(M * K), sab = align64(sizeof(float) * M * c.act.nb);
     const cpu_isa isa = cpu_isa_active();
-    const int need_zs = cpu_dq_act_needs_zs(&c.w, isa);
-    size_t zsb = align64(need_zs ? sizeof(float) * M * c.w.ngw : 0);
     const int gemv = M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w); /* decode */
-    const int gemm512 = isa == CPU_ISA_AVX512 && !gemv; /* the kernel that reads act.qp */
-    size_t qpb = gemm512 ? (M + CPU_DQ_MR512 - 1) / CPU_DQ_MR512 * CPU_DQ_MR512 * K : 0;
+    /* the GEMMs that read act.qp: AVX-512 (6-row groups) and AMX (16-row groups, whose sa and zs
+     * also get the padding rows of the last group, zeroed) */
+    const int amx = isa >= CPU_ISA_AMX && !gemv, gemm512 = isa == CPU_ISA_AVX512 && !gemv;
+    c.act.qp_rows = amx ? CPU_DQ_AMX_ROWS : CPU_DQ_MR512;
+    c.act.qp_unit = amx ? CPU_DQ_BLOCK : 4;
+    const size_t Mp = (M + c.act.qp_rows - 1) / c.act.qp_rows * c.act.qp_rows;
+    const size_t Ms = amx ? Mp : M; /* rows of sa and zs */
+    const int need_zs = cpu_dq_act_needs_zs(&c.w, isa);
+    size_t qb = align64(M * K), sab = align64(sizeof(float) * Ms * c.act.nb);
+    size_t zsb = align64(need_zs ? sizeof(float) * Ms * c.w.ngw : 0);
+    size_t qpb = gemm512 || amx ? Mp * K : 0;
     unsigned char *buf = cpu_scratch(0, qb + sab + zsb + qpb);
     if (buf == NULL) {
         *st = cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY,
@@ -99,7 +106,18 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     c.act.q = (int8_t *)buf;
     c.act.sa = (float *)(buf + qb);
     c.act.zs = need_zs ? (float *)(buf + qb + sab) : NULL;
-    c.act.qp = gemm512 ? (int8_t *)(buf + qb + sab + zsb) : NULL;
+    c.act.qp = gemm512 || amx ? (int8_t *)(buf + qb + sab + zsb) : NULL;
+    if (c.act.qp != NULL && Mp > M) { /* the last group's padding rows: zero values */
+        const size_t R = c.act.qp_rows, U = c.act.qp_unit;
+        int8_t *g = c.act.qp + (Mp - R) * K + (M % R) * U;
+        for (size_t s = 0; s < K / U; s++)
+            memset(g + s * U * R, 0, (Mp - M) * U);
+    }
+    if (Ms > M) {
+        memset(c.act.sa + M * c.act.nb, 0, sizeof(float) * (Ms - M) * c.act.nb);
+        if (c.act.zs != NULL)
+            memset(c.act.zs + M * c.w.ngw, 0, sizeof(float) * (Ms - M) * c.w.ngw);
+    }
     c.a = job->a;
     c.ga = ga;
     c.out = job->out;
