@@ -3,12 +3,12 @@
  * TinyLlama-1.1B (K = 2048: N = 2048, 5632, 256; K = 5632: N = 2048) for f32/f16/bf16 and
  * compressed int8/int4 weights, M = 1 (decode: GB/s of weight bytes) and M = 512 (prefill: GOPs,
  * 2 ops per multiply-add), with the process CPU time per call (all threads) for loaded machines.
- * M = 1 rotates over weight copies totalling > 96 MiB so decode numbers stream from memory.
- * Built with the tests, never run by ctest.
+ * M = 1 rotates over weight copies totalling > 96 MiB (--rotate) so decode numbers stream from
+ * memory. Built with the tests, never run by ctest.
  *
  * Usage: bench_linear [--isa scalar|avx2|avx512|amx] [--threads N] [--dq G] [--m M[,M..]]
  *                     [--w FMT[,FMT..]] [--shapes KxN[,KxN..]] [--time SECONDS] [--peak]
- *                     [--hot] [--tiled]
+ *                     [--hot] [--tiled] [--rotate MIB]
  *   --shapes: weight shapes K x N instead of the TinyLlama ones (at most 16).
  *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
  *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points); default: all.
@@ -19,6 +19,8 @@
  *   --tiled: compressed weights in the tiled layout the plan builds (kernels/matmul/dq.h), else
  *          row-major. Either way their values sit in a 2 MiB-aligned huge-page-advised copy, so
  *          the two runs differ only in the layout.
+ *   --rotate: MiB of weight copies M = 1 rotates over (default 96, at most 512 copies); set it
+ *          above the L3 (lscpu) so the weights stream from memory.
  * Prints one line per (format, shape, M). Timings on a shared machine are noisy: compare ratios
  * from one run.
  */
@@ -133,8 +135,9 @@ static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, size_t nw, c
     return t / reps;
 }
 
-#define MAX_COPIES 64
-#define ROTATE_BYTES (96u << 20) /* > the 32 MiB L3: M = 1 weights come from memory */
+#define MAX_COPIES 512
+static double rotate_bytes = 96.0 * (1 << 20); /* --rotate MIB: > the L3, so M = 1 weights come
+                                                 * from memory (96 MiB; more for a larger L3) */
 
 static int hot;   /* --hot: never rotate */
 static int tiled; /* --tiled: tiled compressed weights */
@@ -172,6 +175,8 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
             wbytes = (double)W[c].bytes;
         } else {
             q[c] = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
+            free(q[c].ref); /* the dequantized doubles (8 bytes per weight) are not used here */
+            q[c].ref = NULL;
             W[c] = q[c].t;
             W[c].comp = &q[c].ci;
             copies[c] = cpu_dq_tileable(cpu_dq_storage_bits(f->storage), K)
@@ -184,7 +189,7 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
             wbytes = (double)(W[c].bytes + q[c].ci.scales_bytes + q[c].ci.zero_points_bytes);
         }
         if (c == 0 && M == 1 && !hot) /* decode: enough copies to overflow the caches */
-            nw = (size_t)(ROTATE_BYTES / wbytes) + 1 < MAX_COPIES ? (size_t)(ROTATE_BYTES / wbytes) + 1
+            nw = (size_t)(rotate_bytes / wbytes) + 1 < MAX_COPIES ? (size_t)(rotate_bytes / wbytes) + 1
                                                                  : MAX_COPIES;
     }
     double cpu = 0, s = time_matmul(&A, W, nw, &O, min_s, &cpu);
@@ -232,12 +237,14 @@ int main(int argc, char **argv)
             wlist = argv[++i];
         } else if (v != NULL && strcmp(argv[i], "--shapes") == 0) {
             slist = argv[++i];
+        } else if (v != NULL && strcmp(argv[i], "--rotate") == 0) {
+            rotate_bytes = atof(argv[++i]) * (1 << 20);
         } else if (v != NULL && strcmp(argv[i], "--time") == 0) {
             min_s = atof(argv[++i]);
         } else {
             fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512|amx] [--threads N] [--dq G] "
                             "[--m M,..] [--w FMT,..] [--shapes KxN,..] [--time S] [--peak] [--hot] "
-                            "[--tiled]\n");
+                            "[--tiled] [--rotate MIB]\n");
             return 2;
         }
     }
