@@ -45,14 +45,14 @@
 #define PANEL_BLOCK (NR * CPU_DQ_BLOCK)    /* panel bytes per 32-block */
 
 /* The tile configuration (palette 1): C tiles 0, 1 (16 rows x 16 int32), A tiles 2, 4 (16 rows x
- * 32 s8), B tiles 3, 5 (8 rows x 64 u8). */
+ * kb s8), B tiles 3, 5 (kb / 4 rows x 64 u8); kb = 32 (one block per tdpbsud) or 64 (two). */
 typedef struct amx_cfg {
     uint8_t palette, start_row, reserved[14];
     uint16_t colsb[16];
     uint8_t rows[16];
 } amx_cfg;
 
-static void load_config(void)
+static void load_config(int kb)
 {
     amx_cfg c;
     memset(&c, 0, sizeof c);
@@ -60,10 +60,10 @@ static void load_config(void)
     for (int t = 0; t < 2; t++) {
         c.colsb[t] = 64;
         c.rows[t] = MT;
-        c.colsb[2 + 2 * t] = CPU_DQ_BLOCK;
+        c.colsb[2 + 2 * t] = (uint16_t)kb;
         c.rows[2 + 2 * t] = MT;
         c.colsb[3 + 2 * t] = 64;
-        c.rows[3 + 2 * t] = CPU_DQ_BLOCK / 4;
+        c.rows[3 + 2 * t] = (uint8_t)(kb / 4);
     }
     _tile_loadconfig(&c);
 }
@@ -79,20 +79,28 @@ static inline __attribute__((always_inline)) void fold(const int32_t *c, __m512 
     }
 }
 
-/* One 32-block into C tile tc from A tile ta and B tile tb (literal tile numbers). */
-#define BLOCK_DOT(tc, ta, tb, aq, lda, pb)                                                         \
+/* One unit (lu blocks from block b) into C tile tc from A tile ta and B tile tb (literal tile
+ * numbers): one tdpbsud per block (kb 32) or per block pair (kb 64), accumulated in the tile. The
+ * A tiles of block b start at aq + b * 512 either way (qp_unit 32: [b][16][32]; 64: [b / 2][16][64])
+ * and the B tiles at pb + b * PANEL_BLOCK, with a stride of 128 (a block's 8 steps, then the next
+ * block's 8: 16 rows of one kb-64 tile). */
+#define UNIT_DOT(tc, ta, tb, b, lu, kb)                                                            \
     do {                                                                                           \
         _tile_zero(tc);                                                                            \
-        _tile_loadd(ta, (aq), (long)(lda));                                                        \
-        _tile_loadd(tb, (pb), 2 * 64);                                                             \
-        _tile_dpbsud(tc, ta, tb);                                                                  \
+        for (size_t bb = (b); bb < (b) + (lu); bb += (kb) / CPU_DQ_BLOCK) {                        \
+            _tile_loadd(ta, aq + bb * MT * CPU_DQ_BLOCK, (long)(kb));                              \
+            _tile_loadd(tb, pb + bb * PANEL_BLOCK, 2 * 64);                                        \
+            _tile_dpbsud(tc, ta, tb);                                                              \
+        }                                                                                          \
     } while (0)
 
-/* out[j * ldo + (0 .. 16)] for j < rows: 16 activation rows (A tiles at aq, 512 bytes each; their
- * block scales sa [16][lds], zero-point sums zs [16][ldz]) times one half panel (B tiles at pb, its
- * group scales swg and sw * zp' swzp, stride NR floats); k masks the outputs. */
-static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs,
-                  size_t ldz, size_t nb, size_t ngw, size_t bpg, const uint8_t *pb,
+/* out[j * ldo + (0 .. 16)] for j < rows: 16 activation rows (A tiles at aq, 512 bytes per block;
+ * their block scales sa [16][lds], zero-point sums zs [16][ldz]) times one half panel (B tiles at
+ * pb, its group scales swg and sw * zp' swzp, stride NR floats); k masks the outputs. The int32
+ * dots run on over units of lu blocks (1, or an even run inside one activation group and one
+ * weight group, kb 64) and are folded once per unit. */
+static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs, size_t ldz,
+                  size_t nb, size_t ngw, size_t bpg, size_t lu, int kb, const uint8_t *pb,
                   const float *swg, const float *swzp, float *out, size_t ldo, size_t rows,
                   __mmask16 k)
 {
@@ -101,35 +109,36 @@ static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs
 #pragma GCC unroll 16
     for (int j = 0; j < MT; j++)
         f[j] = _mm512_setzero_ps();
-    const float *sw = swg; /* the next folded block's group scales, stepped without a division */
-    size_t left = bpg;     /* blocks of that group from the next folded block on */
+    const float *sw = swg; /* the next folded unit's group scales, stepped without a division */
+    size_t left = bpg;     /* blocks of that group from the next folded unit on */
 #define FOLD(buf, blk)                                                                             \
     do {                                                                                           \
         fold((buf), _mm512_loadu_ps(sw), sa + (blk), lds, f);                                      \
-        if (--left == 0) {                                                                         \
+        if ((left -= lu) == 0) {                                                                   \
             sw += NR;                                                                              \
             left = bpg;                                                                            \
         }                                                                                          \
     } while (0)
-    /* Pairs of blocks: the tile unit computes pair p while the vector units fold pair p - 1 from
+    /* Pairs of units: the tile unit computes pair p while the vector units fold pair p - 1 from
      * the buffers stored one pass earlier (a fold right after its own tile store waits for the
      * dot, the store and the reload in turn: measured 25 % slower). */
     size_t b = 0, p = 0;
-    for (; b + 2 <= nb; b += 2, p ^= 1) {
-        BLOCK_DOT(0, 2, 3, aq + b * MT * CPU_DQ_BLOCK, CPU_DQ_BLOCK, pb + b * PANEL_BLOCK);
-        BLOCK_DOT(1, 4, 5, aq + (b + 1) * MT * CPU_DQ_BLOCK, CPU_DQ_BLOCK, pb + (b + 1) * PANEL_BLOCK);
+    const size_t l2 = 2 * lu;
+    for (; b + l2 <= nb; b += l2, p ^= 1) {
+        UNIT_DOT(0, 2, 3, b, lu, kb);
+        UNIT_DOT(1, 4, 5, b + lu, lu, kb);
         if (b > 0) {
-            FOLD(c[p ^ 1][0], b - 2);
-            FOLD(c[p ^ 1][1], b - 1);
+            FOLD(c[p ^ 1][0], b - l2);
+            FOLD(c[p ^ 1][1], b - lu);
         }
         _tile_stored(0, c[p][0], 64);
         _tile_stored(1, c[p][1], 64);
     }
-    if (b < nb) /* odd nb: the last block */
-        BLOCK_DOT(0, 2, 3, aq + b * MT * CPU_DQ_BLOCK, CPU_DQ_BLOCK, pb + b * PANEL_BLOCK);
+    if (b < nb) /* an odd number of units: the last one */
+        UNIT_DOT(0, 2, 3, b, lu, kb);
     if (b > 0) {
-        FOLD(c[p ^ 1][0], b - 2);
-        FOLD(c[p ^ 1][1], b - 1);
+        FOLD(c[p ^ 1][0], b - l2);
+        FOLD(c[p ^ 1][1], b - lu);
     }
     if (b < nb) {
         _tile_stored(0, c[p][0], 64);
@@ -156,15 +165,19 @@ static __mmask16 mask_upto(size_t count)
 void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                      size_t ldo, float *pbuf)
 {
-    if (a->zs == NULL || a->qp == NULL || a->qp_rows != MT) { /* linear_dq.c fills them */
-        cpu_dq_rows_avx2(a, w, n0, n1, out, ldo, pbuf);
+    const size_t unit = cpu_dq_amx_qp_unit(a->ga, w->G);
+    if (a->zs == NULL || a->qp == NULL || a->qp_rows != MT || a->qp_unit != unit) {
+        cpu_dq_rows_avx2(a, w, n0, n1, out, ldo, pbuf); /* linear_dq.c fills them */
         return;
     }
     const size_t K = a->K, M = a->M, nb = a->nb, ngw = w->ngw, bpg = w->G / CPU_DQ_BLOCK;
+    /* units: single blocks, or the runs of blocks sharing both scales when they are even */
+    const int kb = (int)unit;
+    const size_t lu = kb == CPU_DQ_BLOCK ? 1 : cpu_dq_gcd(a->ga, w->G) / CPU_DQ_BLOCK;
     uint8_t *pw = (uint8_t *)pbuf; /* K * 32 bytes, then the parameters */
     float *swg = pbuf + nb * PANEL_BLOCK / sizeof(float), *swzp = swg + ngw * NR;
     float *tmp = swzp + ngw * NR;
-    load_config();
+    load_config(kb);
     for (size_t n = n0; n < n1; n += NR) {
         const size_t nr = n1 - n < NR ? n1 - n : NR;
         cpu_dq_pack_panel512(w, n, nr, pw, swg, swzp, tmp);
@@ -172,8 +185,8 @@ void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n
             const __mmask16 k = mask_upto(nr - h * 16);
             for (size_t m0 = 0; m0 < M; m0 += MT)
                 micro(a->qp + m0 * K, a->sa + m0 * nb, nb, a->zs + m0 * ngw, ngw, nb, ngw, bpg,
-                      pw + h * 64, swg + h * 16, swzp + h * 16, out + m0 * ldo + n + h * 16, ldo,
-                      M - m0 < MT ? M - m0 : MT, k);
+                      lu, kb, pw + h * 64, swg + h * 16, swzp + h * 16,
+                      out + m0 * ldo + n + h * 16, ldo, M - m0 < MT ? M - m0 : MT, k);
         }
     }
     _tile_release();

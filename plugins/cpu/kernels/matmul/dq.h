@@ -57,10 +57,10 @@ typedef struct cpu_dq_act {
     int8_t *q;        /* [M][K] values in [-127, 127] */
     float *sa;        /* [M][nb] scale of each block's activation group */
     int8_t *qp;       /* NULL, or q again in a GEMM's row-group order: groups of qp_rows rows,
-                       * [M / qp_rows rounded up][K / qp_unit][qp_rows][qp_unit] values (qp_unit 4 or 32); the
+                       * [M / qp_rows rounded up][K / qp_unit][qp_rows][qp_unit] values (qp_unit 4, 32 or 64); the
                        * AVX-512 GEMM: 6 rows (CPU_DQ_MR512) x 4 values (a vpdpbusd step), the
-                       * AMX GEMM: 16 rows (CPU_DQ_AMX_ROWS) x 32 values (one A tile per block,
-                       * 512 contiguous bytes). Rows past M in the last group are zero. */
+                       * AMX GEMM: 16 rows (CPU_DQ_AMX_ROWS) x 32 or 64 values (one A tile per
+                       * block or block pair, 512 or 1024 contiguous bytes). Rows past M in the last group are zero. */
     size_t qp_rows, qp_unit;
     float *zs;        /* [M][ngw] (see above); filled when the weight has zero points and for
                        * every 8-bit weight on the AVX-512 kernels (cpu_dq_act_needs_zs).
@@ -210,6 +210,25 @@ typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0
 
 /* Activation rows of an AMX tile (the AMX GEMM's row group). */
 #define CPU_DQ_AMX_ROWS 16
+
+static inline size_t cpu_dq_gcd(size_t a, size_t b)
+{
+    while (b != 0) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* The AMX GEMM's activation unit (cpu_dq_act.qp_unit) for activation group ga and weight group G:
+ * 64 (two blocks per tdpbsud, the dots run on over the blocks that share both scales) when those
+ * runs, gcd(ga, G), are a multiple of 64, else 32. */
+static inline size_t cpu_dq_amx_qp_unit(size_t ga, size_t G)
+{
+    return ga > 0 && cpu_dq_gcd(ga, G) % (2 * CPU_DQ_BLOCK) == 0 ? 2 * CPU_DQ_BLOCK
+                                                                 : CPU_DQ_BLOCK;
+}
 /* pbuf floats a row kernel needs: the larger panel (32 rows x K bytes), its per-block and
  * per-group parameters (32 floats each), and one row's sw and zp (2 * ngw). */
 static inline size_t cpu_dq_pbuf_floats(const cpu_dq_w *w)
@@ -278,8 +297,10 @@ void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
 void cpu_dq_pack_panel512(const cpu_dq_w *w, size_t n, size_t nr, uint8_t *pw, float *swg,
                           float *swzp, float *tmp);
 /* AMX GEMM (arch/amx/dq_gemm_amx.c), any M, the contract of cpu_dq_rows_avx512; needs a->zs for
- * every weight and a->qp in its order (16 rows x 32 values, sa / zs padded, see cpu_dq_act):
- * tdpbsud on 16 x 16 tiles per 32-block. Only when cpu_isa_active() >= CPU_ISA_AMX. */
+ * every weight and a->qp in its order (16 rows x cpu_dq_amx_qp_unit(a->ga, w->G) values, sa / zs
+ * padded, see cpu_dq_act): tdpbsud on 16 x 16 tiles per 32-block, or per run of blocks sharing
+ * both scales when those runs are a whole number of 64-wide steps. Only when cpu_isa_active() >=
+ * CPU_ISA_AMX. */
 void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                      size_t ldo, float *pbuf);
 #endif

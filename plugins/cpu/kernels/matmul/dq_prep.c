@@ -134,9 +134,13 @@ void cpu_dq_quantize_rows(const cpu_dq_act *act, const float *a, size_t m0, size
             if (U == 4) /* constant sizes: inlined moves */
                 for (size_t s = 0; s < K / 4; s++)
                     memcpy(g + s * 4 * R, q + s * 4, 4);
-            else
+            else if (U == CPU_DQ_BLOCK)
                 for (size_t s = 0; s < K / CPU_DQ_BLOCK; s++)
                     memcpy(g + s * CPU_DQ_BLOCK * R, q + s * CPU_DQ_BLOCK, CPU_DQ_BLOCK);
+            else
+                for (size_t s = 0; s < K / (2 * CPU_DQ_BLOCK); s++)
+                    memcpy(g + s * 2 * CPU_DQ_BLOCK * R, q + s * 2 * CPU_DQ_BLOCK,
+                           2 * CPU_DQ_BLOCK);
         }
     }
 }

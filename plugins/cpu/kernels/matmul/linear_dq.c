@@ -90,7 +90,7 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
      * also get the padding rows of the last group, zeroed) */
     const int amx = isa >= CPU_ISA_AMX && !gemv, gemm512 = isa == CPU_ISA_AVX512 && !gemv;
     c.act.qp_rows = amx ? CPU_DQ_AMX_ROWS : CPU_DQ_MR512;
-    c.act.qp_unit = amx ? CPU_DQ_BLOCK : 4;
+    c.act.qp_unit = amx ? cpu_dq_amx_qp_unit(ga, c.w.G) : 4;
     const size_t Mp = (M + c.act.qp_rows - 1) / c.act.qp_rows * c.act.qp_rows;
     const size_t Ms = amx ? Mp : M; /* rows of sa and zs */
     const int need_zs = cpu_dq_act_needs_zs(&c.w, isa);
