@@ -11,22 +11,26 @@
  * padded groups need no tail copy). tdpbsud (s8 x u8 -> s32) forms the 16 x 16 block dots of one
  * block in a C tile.
  *
- * Each block has its own activation scale per row (the activation group, 32 by default), so the
- * int32 dots cannot run on across blocks: per block the C tile is stored (1 KiB, stays in L1) and
- * folded into 16 float accumulators in registers, f[j] += cvt(c[j]) * (sw[g] * sa[j][b]) (load,
- * cvt, mul, fma per row). Blocks go in pairs through C tiles 0 and 1 (A / B tiles 2, 3 and 4, 5),
- * and the vector units fold the previous pair (stored in the other of two buffer pairs) while the
- * tile unit computes the next (folding each pair right after its own tile store measured 25 %
- * slower). After the last block the zero-point term sum_g sw * zp' * zs is subtracted in
- * registers and the 16 rows are stored (masked for a short panel half).
+ * Units: the int32 dots can run on only while both scales stay the same, i.e. over a run of
+ * gcd(activation group, weight group) / 32 blocks. Where that run is a multiple of 64 k
+ * (cpu_dq_amx_qp_unit: a->qp_unit 64), the tiles are configured 64 bytes deep (A 16 x 64, B 16
+ * rows: one block's 8 steps, then the next one's, at the same 128-byte stride) and a unit is the
+ * whole run; else (the default activation group 32) a unit is one block of 32 k. Per unit the C
+ * tile is stored (1 KiB, stays in L1) and folded into 16 float accumulators in registers,
+ * f[j] += cvt(c[j]) * (sw[g] * sa[j][b]) (load, cvt, mul, fma per row). Units go in pairs through
+ * C tiles 0 and 1 (A / B tiles 2, 3 and 4, 5), and the vector units fold the previous pair
+ * (stored in the other of two buffer pairs) while the tile unit computes the next (folding each
+ * pair right after its own tile store measured 25 % slower). After the last unit the zero-point
+ * term sum_g sw * zp' * zs is subtracted in registers and the 16 rows are stored (masked for a
+ * short panel half). Micro-tile: 16 activation rows x 16 outputs; the loop over row groups runs
+ * inside each half panel, so the half panel (16 x K bytes) stays in L1 / L2 while every row
+ * group passes over it.
  *
- * Where the time goes: tdpbsud takes ~4.5 ns for 16 x 16 x 32 MACs whether K is 32 or 64, and a
- * fold is ~48 vector uops, but per block the tile unit also loads 1 KiB (A, B) and stores 1 KiB
- * (C), and in a microbenchmark those tile loads and stores alone ran at ~17 ns per block, so the
- * kernel is bound by tile memory traffic at about 4x below the tdpbsud rate (docs/PERF.md).
- * Activation groups of 64 or more would allow 64-wide blocks and half the traffic per MAC. Micro-tile: 16 activation rows x 16 outputs; the
- * loop over row groups runs inside each half panel, so the half panel (16 x K bytes) stays in
- * L1 / L2 while every row group passes over it.
+ * Where the time goes with 32-k units: tdpbsud takes ~4.5 ns for 16 x 16 x 32 MACs whether K is
+ * 32 or 64, but per block the tile unit also loads 1 KiB (A, B) and stores 1 KiB (C), ~17 ns per
+ * block alone in a microbenchmark, and the fold (~48 vector uops) adds to that rather than
+ * overlapping it (docs/PERF.md "AMX GEMM"); the 64-k units of activation group 128 run 1.7x
+ * faster.
  *
  * The last row group may be short: its A tiles still have 16 rows (qp's zero padding rows), sa
  * and zs have zeroed rows for them (linear_dq.c), and their results are not stored.
