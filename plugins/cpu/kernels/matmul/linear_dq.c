@@ -88,7 +88,8 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     const int gemv = M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w); /* decode */
     /* the GEMMs that read act.qp: AVX-512 (6-row groups) and AMX (16-row groups, whose sa and zs
      * also get the padding rows of the last group, zeroed) */
-    const int amx = isa >= CPU_ISA_AMX && !gemv, gemm512 = isa == CPU_ISA_AVX512 && !gemv;
+    const int amx = isa >= CPU_ISA_AMX && !gemv && cpu_dq_amx_takes(M);
+    const int gemm512 = isa >= CPU_ISA_AVX512 && !gemv && !amx;
     c.act.qp_rows = amx ? CPU_DQ_AMX_ROWS : CPU_DQ_MR512;
     c.act.qp_unit = amx ? cpu_dq_amx_qp_unit(ga, c.w.G) : 4;
     const size_t Mp = (M + c.act.qp_rows - 1) / c.act.qp_rows * c.act.qp_rows;
@@ -134,7 +135,7 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
             c.rows = gemv ? cpu_dq_gemv_avx512 : cpu_dq_rows_avx512;
             c.unit = gemv ? CPU_DQ_TILE8 : CPU_DQ_PANEL512;
         }
-        if (isa >= CPU_ISA_AMX && !gemv)
+        if (amx)
             c.rows = cpu_dq_rows_amx;
         c.quant = cpu_dq_quant_group_avx2;
         c.perm = cpu_dq_perm_block_avx2;
