@@ -85,6 +85,14 @@ void cpu_avx2_fp_unpack(const cpu_fpw *w, size_t row, size_t c0, size_t c1, floa
  * A row stride lda, P row stride ldp, C row stride ldc; acc = 0 stores, 1 adds. */
 void cpu_avx2_fp_tile(const float *A, size_t lda, size_t mr, const float *P, size_t ldp,
                       size_t nr, size_t kb, float *C, size_t ldc, int acc);
+/* Outputs per panel of the AVX-512 GEMM kernel (three vectors of 16). */
+#define CPU_FP512_NR 48
+/* C[m, j] (+)= sum_k A[m, k] * pt[k, j] for m < M, j < nr <= CPU_FP512_NR, k < kb: A row stride
+ * lda, pt [kb][CPU_FP512_NR] (a panel of W rows stored column by column; entries j >= nr are
+ * read and must be finite), C row stride ldc; acc = 0 stores, 1 adds. AVX-512
+ * (arch/avx512/fp_gemm_avx512.c); only when cpu_isa_active() >= CPU_ISA_AVX512. */
+void cpu_avx512_fp_panel(const float *A, size_t lda, size_t M, const float *pt, size_t kb,
+                         size_t nr, float *C, size_t ldc, int acc);
 #endif
 
 #endif

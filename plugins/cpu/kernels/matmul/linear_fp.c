@@ -9,6 +9,9 @@
  * dequantized into the thread's scratch (never the whole W) and multiplied by every 4-row
  * slice of A with the 4x3 register micro-kernel; threads own disjoint panels of N. Up to
  * FP_SMALL_M rows of A the panels are smaller and each is walked along K to its end first.
+ * On AVX-512 (M > FP_SMALL_M) each packed panel is transposed to K-major order (slot 2) and
+ * multiplied with the broadcast kernel cpu_avx512_fp_panel (8 rows x 48 outputs): f16 / bf16
+ * GEMM +50 % over the 4x3 tile (docs/PERF.md).
  * Plain f32 W with M >= FP_ONEDNN_MIN_M goes to oneDNN's sgemm when available (measured faster
  * on Zen 3 for the TinyLlama prefill shapes, see plugins/cpu/README.md "MatMul paths").
  * Reentrant; per-thread scratch slots 0 (W panel) and 1 (GEMM: A block of FP_KB columns; GEMV,
@@ -37,6 +40,8 @@ enum {
 };
 
 #ifdef GENRT_CPU_X86
+_Static_assert(FP_NB == CPU_FP512_NR, "the AVX-512 GEMM kernel takes whole FP_NB-row panels");
+
 static void fpw_init(cpu_fpw *w, const cpu_tensor *t, size_t K)
 {
     const grt_compression_info *c = t->comp;
@@ -73,6 +78,7 @@ typedef struct fp_args {
     const float *a;    /* GEMV: the activation row (int4: deinterleaved, see fp_kernels.h) */
     const float *asum; /* GEMV: [gpr] sums of a per group */
     size_t nb;         /* GEMM: W rows per panel (FP_NB, or FP_NB_SMALL_M when M <= FP_SMALL_M) */
+    int avx512;        /* GEMM: the AVX-512 kernel (M > FP_SMALL_M, FP_NB = CPU_FP512_NR) */
     atomic_int oom;
 } fp_args;
 
@@ -104,15 +110,23 @@ static void pack_panel(const cpu_linear_job *job, const cpu_fpw *w, size_t row0,
 }
 
 /* out[:, n0 .. n0 + nb) (+)= A[:, k0 .. k0 + kb) x W[n0 .. n0 + nb, k0 .. k0 + kb)^T for panel pi;
- * ab points at A[0, k0] with row stride lda. */
+ * ab points at A[0, k0] with row stride lda. pt: NULL, or the thread's [FP_KB][CPU_FP512_NR]
+ * scratch for the AVX-512 kernel (then p->nb == CPU_FP512_NR). */
 static void panel_block(const fp_args *p, size_t pi, size_t k0, const float *ab, size_t lda,
-                        float *panel)
+                        float *panel, float *pt)
 {
     const cpu_linear_job *job = p->job;
     size_t M = job->M, N = job->N, K = job->K;
     size_t kb = K - k0 < FP_KB ? K - k0 : FP_KB;
     size_t n0 = pi * p->nb, nb = N - n0 < p->nb ? N - n0 : p->nb;
     pack_panel(job, p->w, n0, nb, k0, k0 + kb, panel);
+    if (pt != NULL) { /* AVX-512: the panel column by column, then the broadcast kernel */
+        for (size_t k = 0; k < kb; k++)
+            for (size_t r = 0; r < CPU_FP512_NR; r++)
+                pt[k * CPU_FP512_NR + r] = r < nb ? panel[r * FP_PS + k] : 0.0f;
+        cpu_avx512_fp_panel(ab, lda, M, pt, kb, nb, job->out + n0, N, k0 > 0);
+        return;
+    }
     for (size_t m = 0; m < M; m += 4) {
         size_t mr = M - m < 4 ? M - m : 4;
         for (size_t j = 0; j < nb; j += 3) {
@@ -139,11 +153,12 @@ static void gemm_range(void *arg, size_t p0, size_t p1)
          * that the prefetchers follow); A stays in cache as it is */
         for (size_t pi = p0; pi < p1; pi++)
             for (size_t k0 = 0; k0 < K; k0 += FP_KB)
-                panel_block(p, pi, k0, job->a + k0, K, panel);
+                panel_block(p, pi, k0, job->a + k0, K, panel, NULL);
         return;
     }
     float *ablk = cpu_scratch(1, M * FP_PS * sizeof(float));
-    if (ablk == NULL) {
+    float *pt = p->avx512 ? cpu_scratch(2, (size_t)FP_KB * CPU_FP512_NR * sizeof(float)) : NULL;
+    if (ablk == NULL || (p->avx512 && pt == NULL)) {
         atomic_store(&p->oom, 1);
         return;
     }
@@ -153,7 +168,7 @@ static void gemm_range(void *arg, size_t p0, size_t p1)
         for (size_t m = 0; m < M; m++)
             memcpy(ablk + m * FP_PS, job->a + m * K + k0, kb * sizeof(float));
         for (size_t pi = p0; pi < p1; pi++)
-            panel_block(p, pi, k0, ablk, FP_PS, panel);
+            panel_block(p, pi, k0, ablk, FP_PS, panel, pt);
     }
 }
 #endif
@@ -197,6 +212,7 @@ int cpu_linear_fp(const cpu_linear_job *job, grt_status *st)
         cpu_parallel_for(pool, N, FP_GEMV_GRAIN, gemv_range, &args);
     } else {
         args.nb = M <= FP_SMALL_M ? FP_NB_SMALL_M : FP_NB;
+        args.avx512 = M > FP_SMALL_M && cpu_isa_active() >= CPU_ISA_AVX512;
         cpu_parallel_for(pool, (N + args.nb - 1) / args.nb, 1, gemm_range, &args);
     }
     if (atomic_load(&args.oom))
