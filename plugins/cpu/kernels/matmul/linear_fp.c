@@ -14,8 +14,9 @@
  * GEMM +50 % over the 4x3 tile (docs/PERF.md).
  * Plain f32 W with M >= FP_ONEDNN_MIN_M goes to oneDNN's sgemm when available (measured faster
  * on Zen 3 for the TinyLlama prefill shapes, see plugins/cpu/README.md "MatMul paths").
- * Reentrant; per-thread scratch slots 0 (W panel) and 1 (GEMM: A block of FP_KB columns; GEMV,
- * calling thread only: group sums and permuted activations).
+ * Reentrant; per-thread scratch slots 0 (W panel), 1 (GEMM: A block of FP_KB columns; GEMV,
+ * calling thread only: group sums and permuted activations) and 2 (AVX-512 GEMM: the K-major
+ * panel).
  */
 #include "linear.h"
 
