@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "kernels/matmul/dq.h"
+#include "arch/avx512/lanes512.h"
 
 #define NR CPU_DQ_PANEL512                 /* W rows per panel (two B tiles of 16 outputs) */
 #define MT CPU_DQ_AMX_ROWS                 /* activation rows per A / C tile */
@@ -161,11 +162,6 @@ static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs
             _mm512_mask_storeu_ps(out + j * ldo, k, f[j]);
 }
 
-static __mmask16 mask_upto(size_t count)
-{
-    return count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1u);
-}
-
 void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                      size_t ldo, float *pbuf)
 {
@@ -186,7 +182,7 @@ void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n
         const size_t nr = n1 - n < NR ? n1 - n : NR;
         cpu_dq_pack_panel512(w, n, nr, pw, swg, swzp, tmp);
         for (size_t h = 0; h * 16 < nr; h++) {
-            const __mmask16 k = mask_upto(nr - h * 16);
+            const __mmask16 k = cpu_avx512_lanes(nr - h * 16);
             for (size_t m0 = 0; m0 < M; m0 += MT)
                 micro(a->qp + m0 * K, a->sa + m0 * nb, nb, a->zs + m0 * ngw, ngw, nb, ngw, bpg,
                       lu, kb, pw + h * 64, swg + h * 16, swzp + h * 16,

@@ -29,6 +29,7 @@
 
 #include "arch/avx2/dq_pack_avx2.h"
 #include "kernels/matmul/dq.h"
+#include "arch/avx512/lanes512.h"
 
 #define MR CPU_DQ_MR512                     /* activation rows per micro-tile */
 #define NR CPU_DQ_PANEL512                  /* W rows per panel (two vectors of 16 outputs) */
@@ -169,11 +170,6 @@ static void zero_points(const cpu_dq_act *a, const float *swzp, float *out, size
     }
 }
 
-static __mmask16 mask_upto(size_t count)
-{
-    return count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1u);
-}
-
 void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n1, float *out,
                         size_t ldo, float *pbuf)
 {
@@ -187,7 +183,7 @@ void cpu_dq_rows_avx512(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_
     float *tmp = swzp + ngw * NR;
     for (size_t n = n0; n < n1; n += NR) {
         const size_t nr = n1 - n < NR ? n1 - n : NR;
-        const __mmask16 k0 = mask_upto(nr), k1 = mask_upto(nr > 16 ? nr - 16 : 0);
+        const __mmask16 k0 = cpu_avx512_lanes(nr), k1 = cpu_avx512_lanes(nr > 16 ? nr - 16 : 0);
         cpu_dq_pack_panel512(w, n, nr, pw, swg, swzp, tmp);
         for (size_t c0 = 0; c0 < nb; c0 += KC) {
             const size_t c1 = c0 + KC < nb ? c0 + KC : nb;

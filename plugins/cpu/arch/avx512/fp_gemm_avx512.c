@@ -12,6 +12,7 @@
 #include <immintrin.h>
 
 #include "kernels/matmul/fp_kernels.h"
+#include "arch/avx512/lanes512.h"
 
 #define NR CPU_FP512_NR
 #define MR 8
@@ -48,16 +49,11 @@ static inline __attribute__((always_inline)) void micro(const float *A, size_t l
     }
 }
 
-static __mmask16 mask_upto(size_t count)
-{
-    return count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1u);
-}
-
 void cpu_avx512_fp_panel(const float *A, size_t lda, size_t M, const float *pt, size_t kb,
                          size_t nr, float *C, size_t ldc, int acc)
 {
-    const __mmask16 k0 = mask_upto(nr), k1 = mask_upto(nr > 16 ? nr - 16 : 0),
-                    k2 = mask_upto(nr > 32 ? nr - 32 : 0);
+    const __mmask16 k0 = cpu_avx512_lanes(nr), k1 = cpu_avx512_lanes(nr > 16 ? nr - 16 : 0),
+                    k2 = cpu_avx512_lanes(nr > 32 ? nr - 32 : 0);
     size_t m = 0;
     for (; m + MR <= M; m += MR)
         micro(A + m * lda, lda, MR, pt, kb, C + m * ldc, ldc, k0, k1, k2, acc);

@@ -8,14 +8,9 @@
 #include <stdint.h>
 
 #include "../../kernels/attention/sdpa_isa.h"
+#include "lanes512.h"
 
 #define SD_INLINE static inline __attribute__((always_inline))
-
-/* Lanes [0, n) of 16 (n <= 16). */
-SD_INLINE __mmask16 lanes(size_t n)
-{
-    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
-}
 
 /* exp(x) for x <= 88, 0 below -87 (and for -inf): the AVX2 table's method at 16 lanes (2^n * p(r),
  * x = n ln2 + r, p the degree-6 Taylor polynomial, relative error about 2e-7). */
@@ -47,7 +42,7 @@ SD_INLINE __m512 dot_lanes(const float *q, const float *k, size_t D)
     for (; d + 16 <= D; d += 16)
         a = _mm512_fmadd_ps(_mm512_loadu_ps(q + d), _mm512_loadu_ps(k + d), a);
     if (d < D) {
-        __mmask16 m = lanes(D - d);
+        __mmask16 m = cpu_avx512_lanes(D - d);
         a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + d), _mm512_maskz_loadu_ps(m, k + d), a);
     }
     return a;
@@ -68,7 +63,7 @@ static void av_scores(const float *q, const float *k, size_t n, size_t D, float 
             a3 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k3 + d), a3);
         }
         if (d < D) {
-            __mmask16 m = lanes(D - d);
+            __mmask16 m = cpu_avx512_lanes(D - d);
             __m512 qv = _mm512_maskz_loadu_ps(m, q + d);
             a0 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k0 + d), a0);
             a1 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k1 + d), a1);
@@ -88,7 +83,7 @@ static float av_exp_sum(float *sc, size_t n, float m)
 {
     __m512 mv = _mm512_set1_ps(m), sum = _mm512_setzero_ps();
     for (size_t c = 0; c < n; c += 16) {
-        __mmask16 k = lanes(n - c);
+        __mmask16 k = cpu_avx512_lanes(n - c);
         __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, sc + c),
                                                                mv)));
         _mm512_mask_storeu_ps(sc + c, k, e);
@@ -101,7 +96,7 @@ static void av_scale(float *a, size_t n, float alpha)
 {
     __m512 al = _mm512_set1_ps(alpha);
     for (size_t d = 0; d < n; d += 16) {
-        __mmask16 k = lanes(n - d);
+        __mmask16 k = cpu_avx512_lanes(n - d);
         _mm512_mask_storeu_ps(a + d, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, a + d), al));
     }
 }
@@ -126,7 +121,7 @@ static void av_accum(float *acc, const float *p, const float *v, size_t n, size_
         _mm512_storeu_ps(acc + d + 48, a3);
     }
     for (; d < Dv; d += 16) { /* 16 columns at a time, the last masked */
-        __mmask16 k = lanes(Dv - d);
+        __mmask16 k = cpu_avx512_lanes(Dv - d);
         __m512 a0 = _mm512_maskz_loadu_ps(k, acc + d);
         for (size_t c = 0; c < n; c++)
             a0 = _mm512_fmadd_ps(_mm512_set1_ps(p[c]), _mm512_maskz_loadu_ps(k, v + c * Dv + d),
