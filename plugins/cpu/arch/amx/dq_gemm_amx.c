@@ -100,14 +100,13 @@ static inline __attribute__((always_inline)) void fold(const int32_t *c, __m512 
     } while (0)
 
 /* out[j * ldo + (0 .. 16)] for j < rows: 16 activation rows (A tiles at aq, 512 bytes per block;
- * their block scales sa [16][lds], zero-point sums zs [16][ldz]) times one half panel (B tiles at
+ * their block scales sa [16][nb], zero-point sums zs [16][ngw]) times one half panel (B tiles at
  * pb, its group scales swg and sw * zp' swzp, stride NR floats); k masks the outputs. The int32
  * dots run on over units of lu blocks (1, or an even run inside one activation group and one
  * weight group, kb 64) and are folded once per unit. */
-static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs, size_t ldz,
-                  size_t nb, size_t ngw, size_t bpg, size_t lu, int kb, const uint8_t *pb,
-                  const float *swg, const float *swzp, float *out, size_t ldo, size_t rows,
-                  __mmask16 k)
+static void micro(const int8_t *aq, const float *sa, const float *zs, size_t nb, size_t ngw,
+                  size_t bpg, size_t lu, int kb, const uint8_t *pb, const float *swg,
+                  const float *swzp, float *out, size_t ldo, size_t rows, __mmask16 k)
 {
     int32_t c[2][2][MT * 16] __attribute__((aligned(64))); /* two pairs of stored C tiles */
     __m512 f[MT];
@@ -118,7 +117,7 @@ static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs
     size_t left = bpg;     /* blocks of that group from the next folded unit on */
 #define FOLD(buf, blk)                                                                             \
     do {                                                                                           \
-        fold((buf), _mm512_loadu_ps(sw), sa + (blk), lds, f);                                      \
+        fold((buf), _mm512_loadu_ps(sw), sa + (blk), nb, f);                                      \
         if ((left -= lu) == 0) {                                                                   \
             sw += NR;                                                                              \
             left = bpg;                                                                            \
@@ -154,7 +153,7 @@ static void micro(const int8_t *aq, const float *sa, size_t lds, const float *zs
         const __m512 z = _mm512_loadu_ps(swzp + g * NR);
 #pragma GCC unroll 16
         for (size_t j = 0; j < MT; j++)
-            f[j] = _mm512_fnmadd_ps(z, _mm512_set1_ps(zs[j * ldz + g]), f[j]);
+            f[j] = _mm512_fnmadd_ps(z, _mm512_set1_ps(zs[j * ngw + g]), f[j]);
     }
 #pragma GCC unroll 16
     for (size_t j = 0; j < MT; j++)
@@ -184,7 +183,7 @@ void cpu_dq_rows_amx(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, size_t n
         for (size_t h = 0; h * 16 < nr; h++) {
             const __mmask16 k = cpu_avx512_lanes(nr - h * 16);
             for (size_t m0 = 0; m0 < M; m0 += MT)
-                micro(a->qp + m0 * K, a->sa + m0 * nb, nb, a->zs + m0 * ngw, ngw, nb, ngw, bpg,
+                micro(a->qp + m0 * K, a->sa + m0 * nb, a->zs + m0 * ngw, nb, ngw, bpg,
                       lu, kb, pw + h * 64, swg + h * 16, swzp + h * 16,
                       out + m0 * ldo + n + h * 16, ldo, M - m0 < MT ? M - m0 : MT, k);
         }
