@@ -42,6 +42,19 @@ static int amx_permission(void)
 
 static void detect(void)
 {
+    /* the cap first: below AMX the process's tile permission is not even asked for (it grows
+     * every signal frame of the process by the tile state, ~8 KiB) */
+    const char *env = getenv("GENRT_CPU_ISA");
+    cpu_isa cap = CPU_ISA_MAX;
+    if (env != NULL && *env != '\0') {
+        if (strcasecmp(env, "scalar") == 0)
+            cap = CPU_ISA_SCALAR;
+        else if (strcasecmp(env, "avx2") == 0)
+            cap = CPU_ISA_AVX2;
+        else if (strcasecmp(env, "avx512") == 0)
+            cap = CPU_ISA_AVX512;
+        atomic_store(&g_cap, (int)cap);
+    }
 #if defined(__x86_64__) || defined(__i386__)
     unsigned a, b, c, d;
     if (__get_cpuid_max(0, NULL) >= 7 && __get_cpuid(1, &a, &b, &c, &d)) {
@@ -62,22 +75,11 @@ static void detect(void)
         if (g_supported == CPU_ISA_AVX512) {
             __cpuid_count(7, 1, a, b, c, d);
             g_bf16 = (a >> 5) & 1;
-            if (tile_ok && amx_tile && amx_int8 && amx_permission())
+            if (cap >= CPU_ISA_AMX && tile_ok && amx_tile && amx_int8 && amx_permission())
                 g_supported = CPU_ISA_AMX;
         }
     }
 #endif
-    const char *env = getenv("GENRT_CPU_ISA");
-    if (env != NULL && *env != '\0') {
-        cpu_isa cap = CPU_ISA_MAX;
-        if (strcasecmp(env, "scalar") == 0)
-            cap = CPU_ISA_SCALAR;
-        else if (strcasecmp(env, "avx2") == 0)
-            cap = CPU_ISA_AVX2;
-        else if (strcasecmp(env, "avx512") == 0)
-            cap = CPU_ISA_AVX512;
-        atomic_store(&g_cap, (int)cap);
-    }
 }
 
 cpu_isa cpu_isa_supported(void)

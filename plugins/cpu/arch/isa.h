@@ -15,6 +15,8 @@
  * counts as supported only when that succeeds), lowered by the environment variable
  * GENRT_CPU_ISA (scalar | avx2 | avx512 | amx, read once) and by cpu_isa_force() (tests force
  * each path in turn). A request above what the CPU supports is capped at what it supports.
+ * GENRT_CPU_ISA below amx also keeps detection from asking for the tile permission (whose tile
+ * state enlarges the process's signal frames), and cpu_isa_supported() then stops at avx512.
  *
  * Threading: detection runs once (thread-safe); cpu_isa_force is for tests and must not race
  * with running kernels.

@@ -377,7 +377,7 @@ void suite_linear_dq(void)
     }
     for (size_t i = 0; i < 4; i++) {
         if (isas[i] > cpu_isa_supported()) {
-            printf("skip %s: not supported by this CPU\n", cpu_isa_name(isas[i]));
+            printf("skip %s: not offered here (CPU, OS or GENRT_CPU_ISA)\n", cpu_isa_name(isas[i]));
             continue;
         }
         cpu_isa prev = cpu_isa_force(isas[i]);
