@@ -181,7 +181,8 @@ static void run_gemm_cases(grt_element_type storage)
         }
     dq_case big = {storage, GRT_F16, 512, 19, 128, 64, 128, 0};
     /* AMX row groups of 16 (cpu_dq_amx_takes): whole; a last group of 15 rows and short panel
-     * halves; a last group of one row (129); M 33 goes to the AVX-512 GEMM instead */
+     * halves; a last group of one row (129); M 33 goes to the AVX-512 GEMM instead (32-wide
+     * units); with 64-wide units M 8 and 13 above (G = ga = 128) take AMX with one short group */
     dq_case t16 = {storage, GRT_F32, 16, 40, 192, 64, 32, 0};
     dq_case t47 = {storage, GRT_F16, 47, 70, 320, 32, 64, 1};
     dq_case t129 = {storage, GRT_F32, 129, 21, 128, 128, 64, 0};
@@ -190,9 +191,12 @@ static void run_gemm_cases(grt_element_type storage)
     run_case(&t47, 1);
     run_case(&t129, 1);
     run_case(&t33, 1);
-    TH_CHECK(!cpu_dq_amx_takes(15) && cpu_dq_amx_takes(16) && !cpu_dq_amx_takes(17) &&
-                 cpu_dq_amx_takes(47) && !cpu_dq_amx_takes(40) && cpu_dq_amx_takes(129),
-             "cpu_dq_amx_takes: whole groups, at most an eighth padding");
+    TH_CHECK(!cpu_dq_amx_takes(15, 32) && cpu_dq_amx_takes(16, 32) && !cpu_dq_amx_takes(17, 32) &&
+                 cpu_dq_amx_takes(47, 32) && !cpu_dq_amx_takes(40, 32) &&
+                 cpu_dq_amx_takes(129, 32) && !cpu_dq_amx_takes(7, 64) && cpu_dq_amx_takes(8, 64) &&
+                 cpu_dq_amx_takes(17, 64),
+             "cpu_dq_amx_takes: 32-wide units whole groups, at most an eighth padding; 64-wide "
+             "from 8 rows");
     dq_case chunk = {storage, GRT_F32, 5, 3, 4096, 4096, 4096, 0};
     dq_case mix = {storage, GRT_F32, 6, 17, 384, 128, 96, 1}; /* span = gcd(96, 128) = 32 */
     dq_case odd = {storage, GRT_F16, 8, 11, 384, 128, 192, 1}; /* sp = 2, unaligned */

@@ -210,15 +210,19 @@ typedef void (*cpu_dq_rows_fn)(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0
 
 /* Activation rows of an AMX tile (the AMX GEMM's row group). */
 #define CPU_DQ_AMX_ROWS 16
-/* Whether linear_dq.c takes the AMX GEMM for M activation rows: the last row group's padding
- * costs as much as real rows, so AMX only when M >= 16 and at most an eighth of the padded rows
- * are padding. Measured (bench_linear --isa avx512|amx --m .. --w int8 --shapes 2048x5632, GOP/s,
- * AVX-512 / AMX): M 6 230 / 191, 12 399 / 370, 16 467 / 481, 17 482 / 381, 20 484 / 417, 24
- * 566 / 497, 31 591 / 593, 32 577 / 623, 40 662 / 591, 48 670 / 733, 64 765 / 841, 100 813 / 848,
- * 128 832 / 915. */
-static inline int cpu_dq_amx_takes(size_t M)
+/* Whether linear_dq.c takes the AMX GEMM for M activation rows and activation unit `unit`
+ * (cpu_dq_amx_qp_unit). The last row group's padding costs as much as real rows. With 32-wide
+ * units (a fold per block) AMX only when M >= 16 and at most an eighth of the padded rows are
+ * padding: bench_linear --isa avx512|amx --m .. --w int8 --shapes 2048x5632, GOP/s, AVX-512 /
+ * AMX: M 6 230 / 191, 12 399 / 370, 16 467 / 481, 17 482 / 381, 20 484 / 417, 24 566 / 497,
+ * 31 591 / 593, 32 577 / 623, 40 662 / 591, 48 670 / 733, 64 765 / 841, 100 813 / 848, 128
+ * 832 / 915. With 64-wide units (--dq 128) AMX from M 8: M 6 252 / 227, 8 292 / 304, 12 385 /
+ * 446, 17 458 / 508, 24 547 / 702, 40 633 / 974. */
+static inline int cpu_dq_amx_takes(size_t M, size_t unit)
 {
     size_t Mp = (M + CPU_DQ_AMX_ROWS - 1) / CPU_DQ_AMX_ROWS * CPU_DQ_AMX_ROWS;
+    if (unit == 2 * CPU_DQ_BLOCK)
+        return M >= 8;
     return M >= CPU_DQ_AMX_ROWS && (Mp - M) * 8 <= Mp;
 }
 

@@ -88,10 +88,11 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     const int gemv = M <= CPU_DQ_GEMV_MAX_M && cpu_dq_gemv_avx2_ok(&c.w); /* decode */
     /* the GEMMs that read act.qp: AVX-512 (6-row groups) and AMX (16-row groups, whose sa and zs
      * also get the padding rows of the last group, zeroed) */
-    const int amx = isa >= CPU_ISA_AMX && !gemv && cpu_dq_amx_takes(M);
+    const size_t amx_unit = cpu_dq_amx_qp_unit(ga, c.w.G);
+    const int amx = isa >= CPU_ISA_AMX && !gemv && cpu_dq_amx_takes(M, amx_unit);
     const int gemm512 = isa >= CPU_ISA_AVX512 && !gemv && !amx;
     c.act.qp_rows = amx ? CPU_DQ_AMX_ROWS : CPU_DQ_MR512;
-    c.act.qp_unit = amx ? cpu_dq_amx_qp_unit(ga, c.w.G) : 4;
+    c.act.qp_unit = amx ? amx_unit : 4;
     const size_t Mp = (M + c.act.qp_rows - 1) / c.act.qp_rows * c.act.qp_rows;
     const size_t Ms = amx ? Mp : M; /* rows of sa and zs */
     const int need_zs = cpu_dq_act_needs_zs(&c.w, isa);
