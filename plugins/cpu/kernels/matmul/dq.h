@@ -244,6 +244,7 @@ static inline size_t cpu_dq_amx_qp_unit(size_t ga, size_t G)
     return ga > 0 && cpu_dq_gcd(ga, G) % (2 * CPU_DQ_BLOCK) == 0 ? 2 * CPU_DQ_BLOCK
                                                                  : CPU_DQ_BLOCK;
 }
+
 /* pbuf floats a row kernel needs: the larger panel (32 rows x K bytes), its per-block and
  * per-group parameters (32 floats each), and one row's sw and zp (2 * ngw). */
 static inline size_t cpu_dq_pbuf_floats(const cpu_dq_w *w)
