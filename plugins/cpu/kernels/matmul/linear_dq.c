@@ -109,7 +109,8 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     c.act.sa = (float *)(buf + qb);
     c.act.zs = need_zs ? (float *)(buf + qb + sab) : NULL;
     c.act.qp = gemm512 || amx ? (int8_t *)(buf + qb + sab + zsb) : NULL;
-    if (c.act.qp != NULL && Mp > M) { /* the last group's padding rows: zero values */
+    if (amx && Mp > M) { /* the last group's padding rows, which AMX tile loads read: zero
+                          * (the AVX-512 GEMM reads only the rows it has) */
         const size_t R = c.act.qp_rows, U = c.act.qp_unit;
         int8_t *g = c.act.qp + (Mp - R) * K + (M % R) * U;
         for (size_t s = 0; s < K / U; s++)
