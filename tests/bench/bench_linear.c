@@ -8,7 +8,7 @@
  *
  * Usage: bench_linear [--isa scalar|avx2|avx512|amx] [--threads N] [--dq G] [--m M[,M..]]
  *                     [--w FMT[,FMT..]] [--shapes KxN[,KxN..]] [--time SECONDS] [--peak]
- *                     [--hot] [--tiled] [--rotate MIB]
+ *                     [--hot] [--tiled] [--rotate MIB] [--bf16]
  *   --shapes: weight shapes K x N instead of the TinyLlama ones (at most 16).
  *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
  *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points); default: all.
@@ -21,6 +21,7 @@
  *          the two runs differ only in the layout.
  *   --rotate: MiB of weight copies M = 1 rotates over (default 96, at most 512 copies); set it
  *          above the L3 (lscpu) so the weights stream from memory.
+ *   --bf16: INFERENCE_PRECISION_HINT bf16 (the AMX-BF16 GEMM from M 16 where the CPU has it).
  * Prints one line per (format, shape, M). Timings on a shared machine are noisy: compare ratios
  * from one run.
  */
@@ -225,6 +226,8 @@ int main(int argc, char **argv)
             hot = 1;
         } else if (strcmp(argv[i], "--tiled") == 0) {
             tiled = 1;
+        } else if (strcmp(argv[i], "--bf16") == 0) {
+            th_bf16 = 1;
         } else if (v != NULL && strcmp(argv[i], "--isa") == 0) {
             isa = argv[++i];
         } else if (v != NULL && strcmp(argv[i], "--threads") == 0) {
@@ -244,7 +247,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "usage: bench_linear [--isa scalar|avx2|avx512|amx] [--threads N] [--dq G] "
                             "[--m M,..] [--w FMT,..] [--shapes KxN,..] [--time S] [--peak] [--hot] "
-                            "[--tiled] [--rotate MIB]\n");
+                            "[--tiled] [--rotate MIB] [--bf16]\n");
             return 2;
         }
     }
@@ -254,8 +257,8 @@ int main(int argc, char **argv)
                       : strcmp(isa, "avx512") == 0 ? CPU_ISA_AVX512
                                                    : CPU_ISA_AMX);
     th_pool = threads > 1 ? cpu_pool_create(threads) : NULL;
-    printf("isa %s, %d thread(s), dq group %lld\n", cpu_isa_name(cpu_isa_active()), threads,
-           (long long)th_dq_group_size);
+    printf("isa %s, %d thread(s), dq group %lld%s\n", cpu_isa_name(cpu_isa_active()), threads,
+           (long long)th_dq_group_size, th_bf16 ? ", bf16" : "");
     if (peak)
         run_peak(threads);
     size_t shapes[16][2] = {{2048, 2048}, {2048, 5632}, {2048, 256}, {5632, 2048}};

@@ -27,6 +27,7 @@ static uint64_t xgetbv0(void)
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static cpu_isa g_supported = CPU_ISA_SCALAR;
 static int g_bf16 = 0;
+static int g_amx_bf16 = 0;
 static atomic_int g_cap = CPU_ISA_MAX;
 
 /* Asks Linux for the AMX tile data state (XFEATURE_XTILEDATA = 18) for this process; 1 if
@@ -66,7 +67,7 @@ static void detect(void)
         int avx2 = (b >> 5) & 1;
         int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
         int vnni = (c >> 11) & 1;
-        int amx_tile = (d >> 24) & 1, amx_int8 = (d >> 25) & 1;
+        int amx_tile = (d >> 24) & 1, amx_int8 = (d >> 25) & 1, amx_bf16 = (d >> 22) & 1;
         int tile_ok = zmm_ok && (xcr0 & 0x60000) == 0x60000; /* XTILECFG, XTILEDATA */
         if (ymm_ok && avx2 && fma && f16c)
             g_supported = CPU_ISA_AVX2;
@@ -75,8 +76,10 @@ static void detect(void)
         if (g_supported == CPU_ISA_AVX512) {
             __cpuid_count(7, 1, a, b, c, d);
             g_bf16 = (a >> 5) & 1;
-            if (cap >= CPU_ISA_AMX && tile_ok && amx_tile && amx_int8 && amx_permission())
+            if (cap >= CPU_ISA_AMX && tile_ok && amx_tile && amx_int8 && amx_permission()) {
                 g_supported = CPU_ISA_AMX;
+                g_amx_bf16 = amx_bf16;
+            }
         }
     }
 #endif
@@ -92,6 +95,11 @@ int cpu_isa_has_avx512_bf16(void)
 {
     pthread_once(&g_once, detect);
     return g_bf16;
+}
+
+int cpu_isa_has_amx_bf16(void)
+{
+    return cpu_isa_active() >= CPU_ISA_AMX && g_amx_bf16;
 }
 
 cpu_isa cpu_isa_active(void)

@@ -4,7 +4,8 @@
  * Kernels come in up to four flavours: portable C (CPU_ISA_SCALAR, always available), AVX2
  * (AVX2 + FMA + F16C, files in arch/avx2/ compiled with -mavx2 -mfma -mf16c), AVX-512 (F, BW,
  * VL, DQ, VNNI; BF16 where present: files in arch/avx512/ compiled with the AVX-512 flags) and
- * AMX (AVX-512 plus AMX-TILE and AMX-INT8: files in arch/amx/, which add -mamx-tile -mamx-int8).
+ * AMX (AVX-512 plus AMX-TILE and AMX-INT8: files in arch/amx/, which add -mamx-tile -mamx-int8
+ * -mamx-bf16; the AMX-BF16 kernels also ask cpu_isa_has_amx_bf16()).
  * Each level includes the ones below it. A kernel asks cpu_isa_active() once per call and takes
  * the best path it has that does not exceed it; no code in arch/avx2, arch/avx512 or arch/amx may
  * run unless cpu_isa_active() allows it.
@@ -40,6 +41,9 @@ cpu_isa cpu_isa_supported(void);
 int cpu_isa_has_avx512_bf16(void);
 /* The ISA kernels use now (see above). */
 cpu_isa cpu_isa_active(void);
+/* 1 if cpu_isa_active() >= CPU_ISA_AMX and the CPU has AMX-BF16 (tdpbf16ps; the bf16 GEMM of
+ * INFERENCE_PRECISION_HINT bf16, arch/amx/bf16_gemm_amx.c). */
+int cpu_isa_has_amx_bf16(void);
 /* Caps the active ISA at `isa` (capped again at cpu_isa_supported()); returns the previous cap.
  * CPU_ISA_MAX removes the cap. Tests only. */
 cpu_isa cpu_isa_force(cpu_isa isa);

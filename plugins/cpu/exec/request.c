@@ -321,7 +321,8 @@ static grt_status call_kernel(cpu_request *rq, uint32_t node)
         memset(t->strides, 0, sizeof(t->strides));
         rq->tout[o] = *t;
     }
-    cpu_kernel_ctx ctx = {p->host, p->g, node, rq->pool, p->cfg.dq_group_size};
+    cpu_kernel_ctx ctx = {p->host, p->g, node, rq->pool, p->cfg.dq_group_size,
+                          p->cfg.inference_precision == CPU_PREC_BF16};
     return np->fn(&ctx, rq->tin, np->n_in, rq->tout, np->n_out);
 }
 

@@ -66,6 +66,8 @@ typedef struct cpu_kernel_ctx {
     /* Compile-time options of the compiled model (zero = default, as in a test harness). */
     int64_t dq_group_size; /* DYNAMIC_QUANTIZATION_GROUP_SIZE: int8 activation groups for
                             * compressed-weight MatMuls; 0 = off (f32 activations) */
+    int bf16;              /* INFERENCE_PRECISION_HINT bf16: linear layers may round activations
+                            * and weights to bf16 (kernels/matmul/linear_bf16.c) */
 } cpu_kernel_ctx;
 
 typedef grt_status (*cpu_kernel_fn)(const cpu_kernel_ctx *ctx, const cpu_tensor *in, uint32_t n_in,

@@ -16,6 +16,7 @@ cpu_pool *th_pool;
 float th_qw_scale_max = 0.2f;
 grt_element_type th_qw_zp_type = GRT_UNDEFINED;
 int64_t th_dq_group_size = 0;
+int th_bf16 = 0;
 
 #define TH_MAX_ATTRS 16
 
@@ -227,7 +228,7 @@ grt_status th_call(grt_op_type op, cpu_kernel_fn fn, const cpu_tensor *in, uint3
 {
     cur_op = op;
     last_error[0] = 0;
-    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, th_dq_group_size};
+    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, th_dq_group_size, th_bf16};
     return fn(&ctx, in, n_in, out, n_out);
 }
 
@@ -256,7 +257,7 @@ grt_status th_run(grt_op_type op, const cpu_tensor *in, uint32_t n_in, cpu_tenso
     }
     cur_op = op;
     last_error[0] = 0;
-    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, th_dq_group_size};
+    cpu_kernel_ctx ctx = {&fake_host, NULL, 7, th_pool, th_dq_group_size, th_bf16};
     return fn(&ctx, in, n_in, out, n_out);
 }
 

@@ -51,6 +51,8 @@ double *th_values(const cpu_tensor *t);
 
 /* ctx->dq_group_size of the next th_run calls (DYNAMIC_QUANTIZATION_GROUP_SIZE; default 0). */
 extern int64_t th_dq_group_size;
+/* ctx->bf16 of the next th_run calls (INFERENCE_PRECISION_HINT bf16; default 0). */
+extern int th_bf16;
 /* Runs the kernel of `op` on in/out with the current attributes and a fresh ctx. */
 grt_status th_run(grt_op_type op, const cpu_tensor *in, uint32_t n_in, cpu_tensor *out,
                   uint32_t n_out);

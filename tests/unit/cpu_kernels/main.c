@@ -3,7 +3,7 @@
  * cpu_kernel_lookup with a fake host and compares with plain reference loops.
  *
  * Usage: test_cpu_kernels [suite]  (elementwise, matmul, data, convert, norm, attention, moe,
- * reduce, linear_dq, linear_fp, fused; default all). Each suite runs serially (no pool) and on a 3-thread pool.
+ * reduce, linear_dq, linear_fp, linear_bf16, fused; default all). Each suite runs serially (no pool) and on a 3-thread pool.
  * Exit 0 when every check passed, 1 otherwise.
  */
 #include <stdio.h>
@@ -19,7 +19,7 @@ static const struct {
     {"elementwise", suite_elementwise}, {"matmul", suite_matmul}, {"data", suite_data},
     {"convert", suite_convert},         {"norm", suite_norm},     {"attention", suite_attention},
     {"moe", suite_moe},                 {"reduce", suite_reduce},     {"linear_dq", suite_linear_dq},
-    {"linear_fp", suite_linear_fp},   {"fused", suite_fused},
+    {"linear_fp", suite_linear_fp},   {"linear_bf16", suite_linear_bf16},   {"fused", suite_fused},
 };
 
 int main(int argc, char **argv)

@@ -12,6 +12,7 @@ void suite_moe(void);
 void suite_reduce(void);
 void suite_linear_fp(void);
 void suite_linear_dq(void);
+void suite_linear_bf16(void);
 void suite_fused(void);
 
 #endif

@@ -46,7 +46,7 @@ static void check_weight(const cpu_tensor *W, const double *wref, size_t N, size
         int64_t ad[2] = {(int64_t)M, (int64_t)K}, od[2] = {(int64_t)M, (int64_t)N};
         cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od);
         th_fill(&A, -1, 1);
-        cpu_kernel_ctx ctx = {NULL, NULL, 0, th_pool, 0};
+        cpu_kernel_ctx ctx = {NULL, NULL, 0, th_pool, 0, 0};
         cpu_linear_job job = {&ctx, A.data, M, N, K, W, O.data};
         grt_status st = GRT_ERROR_INTERNAL;
         int took = cpu_linear_fp(&job, &st);

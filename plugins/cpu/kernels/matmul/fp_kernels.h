@@ -37,6 +37,9 @@ typedef struct cpu_fpw {
     grt_element_type zp_type; /* storage type (u8/u4), GRT_F16 or GRT_F32 */
 } cpu_fpw;
 
+/* w for the [N, K] weight t (plain, or a compressed constant that passed cpu_qw_check). */
+void cpu_fpw_init(cpu_fpw *w, const cpu_tensor *t, size_t K);
+
 /* Zero point of group gi (8 for sym int4, 0 for sym int8). */
 static inline float cpu_fpw_zero(const cpu_fpw *w, size_t gi)
 {

@@ -9,6 +9,9 @@
  * may decline a job it has no fast kernel for.
  *
  * Paths (each in its own file, each returning 1 when it took the job and set *st):
+ *   cpu_linear_bf16 - linear_bf16.c: ctx->bf16 (INFERENCE_PRECISION_HINT bf16) on AMX-BF16 CPUs,
+ *                   prompt-sized M: A and W rounded to bf16, tdpbf16ps (any W but int8/int4 with
+ *                   groups the integer kernels do not take)
  *   cpu_linear_dq - linear_dq.c: compressed W with activations quantized to int8 per group of
  *                   ctx->dq_group_size (DYNAMIC_QUANTIZATION_GROUP_SIZE > 0): integer dot products
  *   cpu_linear_fp - linear_fp.c: float W (f32/f16/bf16, oneDNN where it wins) and compressed W
@@ -32,7 +35,13 @@ typedef struct cpu_linear_job {
 
 int cpu_linear(const cpu_linear_job *job, grt_status *st);
 
+int cpu_linear_bf16(const cpu_linear_job *job, grt_status *st);
 int cpu_linear_dq(const cpu_linear_job *job, grt_status *st);
 int cpu_linear_fp(const cpu_linear_job *job, grt_status *st);
+
+/* *w (kernels/matmul/dq.h) for the compressed job->w, viewing the plan's tiled copy when it has
+ * one; 0 when the integer kernels have no path for it (linear_dq.c). */
+struct cpu_dq_w;
+int cpu_linear_dq_weight(const cpu_linear_job *job, struct cpu_dq_w *w);
 
 #endif

@@ -53,20 +53,18 @@ static void rows_range(void *arg, size_t begin, size_t end)
     c->rows(&c->act, &c->w, begin, end, c->out, c->N, pbuf);
 }
 
-/* Fills c->w from the compressed constant (its tiled copy when the plan made one); 0 when this
- * path has no kernel for it. */
-static int dq_weight(const cpu_linear_job *job, cpu_dq_w *w)
+static size_t align64(size_t n)
+{
+    return (n + 63) & ~(size_t)63;
+}
+
+int cpu_linear_dq_weight(const cpu_linear_job *job, struct cpu_dq_w *w)
 {
     if (!cpu_dq_weight(job->w->data, job->w->comp, job->N, job->K, w))
         return 0;
     if (job->w->dq_tiled != NULL && cpu_dq_tileable(w->bits, job->K))
         cpu_dq_tiled_view(w, job->w->dq_tiled); /* the plan's compile-time copy (exec/plan.h) */
     return 1;
-}
-
-static size_t align64(size_t n)
-{
-    return (n + 63) & ~(size_t)63;
 }
 
 int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
@@ -76,7 +74,7 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     size_t M = job->M, N = job->N, K = job->K;
     size_t ga = ctx->dq_group_size > 0 ? (size_t)ctx->dq_group_size : 0;
     if (M == 0 || N == 0 || K == 0 || ga == 0 || ga % CPU_DQ_BLOCK != 0 || K % ga != 0 ||
-        !dq_weight(job, &c.w))
+        !cpu_linear_dq_weight(job, &c.w))
         return 0;
     c.act.M = M;
     c.act.K = K;

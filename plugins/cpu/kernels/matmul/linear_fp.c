@@ -43,7 +43,7 @@ enum {
 #ifdef GENRT_CPU_X86
 _Static_assert(FP_NB == CPU_FP512_NR, "the AVX-512 GEMM kernel takes whole FP_NB-row panels");
 
-static void fpw_init(cpu_fpw *w, const cpu_tensor *t, size_t K)
+void cpu_fpw_init(cpu_fpw *w, const cpu_tensor *t, size_t K)
 {
     const grt_compression_info *c = t->comp;
     w->type = t->type;
@@ -181,7 +181,7 @@ int cpu_linear_fp(const cpu_linear_job *job, grt_status *st)
     if (cpu_isa_active() < CPU_ISA_AVX2 || M == 0 || N == 0 || K == 0)
         return 0;
     cpu_fpw w;
-    fpw_init(&w, job->w, K);
+    cpu_fpw_init(&w, job->w, K);
     fp_args args = {.job = job, .w = &w, .a = job->a, .asum = NULL};
     atomic_init(&args.oom, 0);
     cpu_pool *pool = job->ctx->pool;
