@@ -26,9 +26,10 @@ typedef struct cpu_config {
     int64_t num_threads;      /* as requested: 0 = all online CPUs */
     int resolved_threads;     /* the real worker count (>= 1) */
     cpu_perf_hint perf_hint;
-    cpu_precision inference_precision; /* f32 honoured; f16/bf16 accepted and reported */
-    cpu_precision kv_cache_precision;  /* f32 honoured; others accepted and reported */
-    int64_t dq_group_size;    /* accepted and reported; 0 = off */
+    cpu_precision inference_precision; /* f32; bf16 honoured by the linear layers on AMX-BF16
+                                        * (kernels/matmul/linear_bf16.c); f16 reported only */
+    cpu_precision kv_cache_precision;  /* KV cache storage (exec/state.h) */
+    int64_t dq_group_size;    /* int8 activation groups (kernels/matmul/linear_dq.c); 0 = off */
     int64_t num_streams;      /* as requested: 0 = AUTO (from perf_hint) */
     int resolved_streams;     /* streams (>= 1) = OPTIMAL_NUMBER_OF_INFER_REQUESTS */
     int threads_per_stream;   /* >= 1; resolved_threads = resolved_streams * threads_per_stream */

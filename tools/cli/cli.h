@@ -93,6 +93,7 @@ typedef struct grt_cli_props {
     "  --threads N             INFERENCE_NUM_THREADS (0 = one per physical core)\n"                      \
     "  --kv-precision P        KV_CACHE_PRECISION: f32, f16, bf16 or u8\n"                                 \
     "  --dq-group N            DYNAMIC_QUANTIZATION_GROUP_SIZE (0 = off)\n"                                \
+    "  --precision P           INFERENCE_PRECISION_HINT: f32, f16 or bf16 (CPU: bf16 = AMX prefill)\n"     \
     "  -P KEY=VALUE            any other property, e.g. -P PERFORMANCE_HINT=LATENCY (repeatable)\n"
 int grt_cli_property_option(const grt_cli_command *cmd, int argc, char **argv, int *i, grt_cli_props *props);
 int grt_cli_apply_properties(const char *cmd, grt_core *core, const char *device, const grt_cli_props *props);

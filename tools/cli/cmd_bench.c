@@ -22,7 +22,7 @@
 
 static const char k_usage[] =
     "usage: genrt bench -m MODEL [-p 512] [-n 64] [-r 3] [-d CPU] [--kv-precision P] [--threads N]\n"
-    "                   [--dq-group N] [-P KEY=VALUE]... [--no-roofline] [--seed S]\n"
+    "                   [--dq-group N] [--precision P] [-P KEY=VALUE]... [--no-roofline] [--seed S]\n"
     "\n"
     "Measures an LLM's speed: r repetitions (KV cache reset between them) of a prefill of p random\n"
     "token ids followed by n decode steps; reports the fastest prefill and decode. Prints prefill and\n"

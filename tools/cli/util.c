@@ -44,12 +44,14 @@ int grt_cli_property_option(const grt_cli_command *cmd, int argc, char **argv, i
     static const char *const opts[][2] = {{"--threads", GRT_PROP_INFERENCE_NUM_THREADS},
                                           {"--kv-precision", GRT_PROP_KV_CACHE_PRECISION},
                                           {"--dq-group", GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE},
+                                          {"--precision", GRT_PROP_INFERENCE_PRECISION_HINT},
                                           {"-P", NULL}};
     const char *a = argv[*i];
     size_t k;
-    for (k = 0; k < 4; k++)
+    const size_t n_opts = sizeof opts / sizeof opts[0];
+    for (k = 0; k < n_opts; k++)
         if (!strcmp(a, opts[k][0])) break;
-    if (k == 4) return 0;
+    if (k == n_opts) return 0;
     if (*i + 1 >= argc) return grt_cli_usage_error(cmd, "missing value for", a), -1;
     if (props->n == GRT_CLI_MAX_PROPS) return grt_cli_usage_error(cmd, "too many property options at", a), -1;
     const char *v = argv[++*i];

@@ -92,11 +92,13 @@ gen_props)
     run 0 generate -m "$model" --prompt-ids 1 -n 24 --temperature 0 --ids
     ref=$(cat "$out")
     for opt in "--threads 1" "--threads 2" "--kv-precision f32" "-P PERFORMANCE_HINT=LATENCY" \
-               "--dq-group 0 -P INFERENCE_NUM_THREADS=1"; do
+               "--dq-group 0 -P INFERENCE_NUM_THREADS=1" "--precision bf16"; do
         # shellcheck disable=SC2086
         run 0 generate -m "$model" --prompt-ids 1 -n 24 --temperature 0 --ids $opt
         [ "$(cat "$out")" = "$ref" ] || fail "generate $opt gave other ids: $(cat "$out") vs $ref"
     done
+    run 1 generate -m "$model" --prompt-ids 1 -n 4 --precision u8
+    expect_err 'INFERENCE_PRECISION_HINT'
     run 1 generate -m "$model" --prompt-ids 1 -n 4 -P NO_SUCH_PROPERTY=1
     expect_err 'NO_SUCH_PROPERTY'
     run 2 generate -m "$model" --prompt-ids 1 -n 4 -P =1

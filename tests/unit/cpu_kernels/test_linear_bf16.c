@@ -11,7 +11,7 @@
  * second row tile of 1 row, a last group of 1 and of 4 rows), N tails inside a panel half and
  * across chunks of panels. Also: the path declines below 16 rows, for K % 32 != 0, for group
  * 16, and on every ISA below AMX (and on CPUs without AMX-BF16), and the dispatcher (cpu_linear)
- * then gives the exact f32 result.
+ * then gives the exact f32 result; with dynamic quantization on, compressed W only from 64 rows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -48,11 +48,15 @@ static int is_compressed(grt_element_type t)
     return t == GRT_I8 || t == GRT_U8 || t == GRT_I4 || t == GRT_U4;
 }
 
+/* ctx->dq_group_size of the next cases (compressed W: the path starts at M 64 when it is on). */
+static int64_t g_dq;
+
 /* 1 when the path must take c on the active ISA. */
 static int expect_taken(const bf_case *c)
 {
-    return cpu_isa_has_amx_bf16() && c->M >= 16 && c->K % 32 == 0 &&
-           (!is_compressed(c->wtype) || c->G % 32 == 0);
+    const int comp = is_compressed(c->wtype);
+    return cpu_isa_has_amx_bf16() && c->M >= (comp && g_dq > 0 ? 64 : 16) && c->K % 32 == 0 &&
+           (!comp || c->G % 32 == 0);
 }
 
 static void run_case(const bf_case *c, int tiled_copy)
@@ -87,7 +91,7 @@ static void run_case(const bf_case *c, int tiled_copy)
         th_fill(&W, -0.5f, 0.5f);
         wref = th_values(&W);
     }
-    cpu_kernel_ctx ctx = {NULL, NULL, 0, th_pool, 0, 1};
+    cpu_kernel_ctx ctx = {NULL, NULL, 0, th_pool, g_dq, 1};
     cpu_linear_job job = {&ctx, A.data, c->M, c->N, c->K, &W, O.data};
     grt_status st = GRT_ERROR_INTERNAL;
     const int took = cpu_linear_bf16(&job, &st), want = expect_taken(c);
@@ -96,11 +100,11 @@ static void run_case(const bf_case *c, int tiled_copy)
              cpu_isa_name(cpu_isa_active()), tiled ? " tiled" : "", (int)c->wtype,
              (int)c->scale_type, c->M, c->N, c->K, (long long)c->G);
     TH_CHECK(took == want, "%s: took %d, expected %d", what, took, want);
-    if (!took) /* the dispatcher falls back to the f32 paths */
+    if (!took) /* the dispatcher falls back to the f32 paths (int8 ones with g_dq: own suite) */
         cpu_linear(&job, &st);
     TH_CHECK(st == GRT_OK, "%s: status %d", what, (int)st);
     double *a = th_values(&A);
-    int bad = 0;
+    int bad = !took && g_dq > 0;
     for (size_t m = 0; m < c->M && !bad; m++)
         for (size_t n = 0; n < c->N && !bad; n++) {
             double ref = 0, mag = 0;
@@ -163,6 +167,15 @@ static void run_all(void)
     run_case(&few, 0);
     run_case(&k48, 0);
     run_case(&g16, 0);
+    /* with dynamic quantization on, compressed W from 64 rows (below, the int8 GEMM), plain W
+     * from 16 still */
+    bf_case dq63 = {GRT_I8, GRT_F32, 63, 40, 64, 32}, dq64 = {GRT_U4, GRT_F16, 64, 40, 64, 32};
+    bf_case fp16 = {GRT_F16, 0, 16, 40, 64, 0};
+    g_dq = 32;
+    run_case(&dq63, 0);
+    run_case(&dq64, 1);
+    run_case(&fp16, 0);
+    g_dq = 0;
 }
 
 void suite_linear_bf16(void)

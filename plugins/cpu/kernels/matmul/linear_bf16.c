@@ -4,7 +4,8 @@
  * by AMX tdpbf16ps, as OpenVINO's CPU plugin does under the same hint on AMX machines.
  *
  * Takes the job when cpu_isa_has_amx_bf16(), M >= LINEAR_BF16_MIN_M (a prompt: the per-call
- * rounding of W to bf16 is paid once per 32-row panel and shared by all M rows), K % 32 == 0 and
+ * rounding of W to bf16 is paid once per 32-row panel and shared by all M rows; for compressed W
+ * with ctx->dq_group_size > 0, M >= LINEAR_BF16_MIN_M_DQ), K % 32 == 0 and
  * W is plain f32 / f16 / bf16 or a compressed constant the integer kernels take (cpu_dq_weight:
  * int8/int4, groups of a multiple of 32; its panels come from cpu_dq_pack_panel512, so the tiled
  * copy of the plan serves as well). Declines otherwise (decode keeps the memory-bound GEMVs).
@@ -25,7 +26,9 @@
 #include "linear.h"
 
 enum {
-    LINEAR_BF16_MIN_M = 16,                 /* rows of A from which the path runs (measured) */
+    LINEAR_BF16_MIN_M = 16,     /* rows of A from which the path runs ... */
+    LINEAR_BF16_MIN_M_DQ = 64,  /* ... for compressed W when the int8 GEMM of dynamic quantization
+                                 * is on: as fast below (measured, plugins/cpu/README.md) */
     LINEAR_BF16_CHUNK_BYTES = 1024 * 1024,  /* bf16 panels per chunk at most (1 to 4 panels) */
     LINEAR_BF16_CHUNK_MAX = 4
 };
@@ -95,7 +98,8 @@ int cpu_linear_bf16(const cpu_linear_job *job, grt_status *st)
     bf16_call c = {.job = job};
     const grt_compression_info *ci = job->w->comp;
     c.dq = ci != NULL && ci->kind != GRT_COMPRESSION_NONE;
-    if (c.dq ? !cpu_linear_dq_weight(job, &c.dw)
+    if (c.dq ? !cpu_linear_dq_weight(job, &c.dw) ||
+                   (job->ctx->dq_group_size > 0 && M < LINEAR_BF16_MIN_M_DQ)
              : job->w->type != GRT_F32 && job->w->type != GRT_F16 && job->w->type != GRT_BF16)
         return 0;
     if (!c.dq)
