@@ -22,6 +22,8 @@
  *   --rotate: MiB of weight copies M = 1 rotates over (default 96, at most 512 copies); set it
  *          above the L3 (lscpu) so the weights stream from memory.
  *   --bf16: INFERENCE_PRECISION_HINT bf16 (the AMX-BF16 GEMM from M 16 where the CPU has it).
+ *          Without it, compressed weights at prompt sizes take that GEMM too on AMX-BF16 CPUs
+ *          (linear_bf16.c); GENRT_CPU_BF16_GEMM=0 keeps them on the int8 GEMM.
  * Prints one line per (format, shape, M). Timings on a shared machine are noisy: compare ratios
  * from one run.
  */

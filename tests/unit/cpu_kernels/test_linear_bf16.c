@@ -11,9 +11,11 @@
  * second row tile of 1 row, a last group of 1 and of 4 rows), N tails inside a panel half and
  * across chunks of panels. Also: the path declines below 16 rows, for K % 32 != 0, for group
  * 16, and on every ISA below AMX (and on CPUs without AMX-BF16), and the dispatcher (cpu_linear)
- * then gives the exact f32 result; with dynamic quantization on, compressed W only from 64 rows.
+ * then gives the exact f32 result; with dynamic quantization on, compressed W only from 64 rows,
+ * hint or not (256 rows where the int8 GEMM runs 64-wide AMX steps); without the hint, nothing else.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +50,27 @@ static int is_compressed(grt_element_type t)
     return t == GRT_I8 || t == GRT_U8 || t == GRT_I4 || t == GRT_U4;
 }
 
-/* ctx->dq_group_size of the next cases (compressed W: the path starts at M 64 when it is on). */
+/* ctx->dq_group_size and ctx->bf16 of the next cases. */
 static int64_t g_dq;
+static int g_hint = 1;
 
-/* 1 when the path must take c on the active ISA. */
+/* 1 when the path must take c on the active ISA: with dynamic quantization on (groups of 32
+ * here), compressed W from 64 rows with or without the hint; otherwise only under the hint, from
+ * 16 rows. */
 static int expect_taken(const bf_case *c)
 {
     const int comp = is_compressed(c->wtype);
-    return cpu_isa_has_amx_bf16() && c->M >= (comp && g_dq > 0 ? 64 : 16) && c->K % 32 == 0 &&
+    size_t min_m = g_hint ? 16 : SIZE_MAX;
+    if (comp && g_dq > 0 && c->K % (size_t)g_dq == 0) { /* in place of the int8 GEMM */
+        int64_t a = g_dq, b = c->G; /* 64-wide AMX int8 steps when gcd % 64 == 0 */
+        while (b != 0) {
+            int64_t t = a % b;
+            a = b;
+            b = t;
+        }
+        min_m = a % 64 == 0 ? 256 : 64;
+    }
+    return cpu_isa_has_amx_bf16() && c->M >= min_m && c->K % 32 == 0 &&
            (!comp || c->G % 32 == 0);
 }
 
@@ -91,7 +106,7 @@ static void run_case(const bf_case *c, int tiled_copy)
         th_fill(&W, -0.5f, 0.5f);
         wref = th_values(&W);
     }
-    cpu_kernel_ctx ctx = {NULL, NULL, 0, th_pool, g_dq, 1};
+    cpu_kernel_ctx ctx = {NULL, NULL, 0, th_pool, g_dq, g_hint};
     cpu_linear_job job = {&ctx, A.data, c->M, c->N, c->K, &W, O.data};
     grt_status st = GRT_ERROR_INTERNAL;
     const int took = cpu_linear_bf16(&job, &st), want = expect_taken(c);
@@ -175,6 +190,19 @@ static void run_all(void)
     run_case(&dq63, 0);
     run_case(&dq64, 1);
     run_case(&fp16, 0);
+    /* without the hint: compressed W in place of the int8 GEMM from 64 rows; plain W never */
+    g_hint = 0;
+    bf_case fp64 = {GRT_BF16, 0, 64, 40, 64, 0};
+    run_case(&dq64, 0);
+    run_case(&fp64, 0);
+    g_dq = 0;
+    run_case(&dq64, 0); /* nor compressed W without dynamic quantization */
+    g_hint = 1;
+    /* activation and weight groups of 128: the int8 GEMM's 64-wide steps, beaten from 256 rows */
+    bf_case g128a = {GRT_U4, GRT_F16, 100, 40, 256, 128}, g128b = {GRT_I8, GRT_F32, 256, 40, 256, 128};
+    g_dq = 128;
+    run_case(&g128a, 1);
+    run_case(&g128b, 1);
     g_dq = 0;
 }
 

@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "kernels/fp16.h"
 #include "kernels/matmul/dq.h"
+#include "kernels/matmul/linear.h"
 #include "suites.h"
 
 /* Plain reference of the activation quantization: aq[i] = q * scale per group of ga. */
@@ -379,6 +380,9 @@ void suite_linear_dq(void)
         check_tparams(GRT_I4, GRT_UNDEFINED, ns[i], 128, 32);
         check_tparams(GRT_U4, GRT_F16, ns[i], 128, 32); /* float zero points: none */
     }
+    /* the int8 kernels at every M: the bf16 GEMM that replaces them for prompts on AMX-BF16
+     * CPUs (linear_bf16.c) has its own suite */
+    int bf16_was = cpu_linear_bf16_enable(0);
     for (size_t i = 0; i < 4; i++) {
         if (isas[i] > cpu_isa_supported()) {
             printf("skip %s: not offered here (CPU, OS or GENRT_CPU_ISA)\n", cpu_isa_name(isas[i]));
@@ -390,4 +394,5 @@ void suite_linear_dq(void)
         use_tiled = 0;
         cpu_isa_force(prev);
     }
+    cpu_linear_bf16_enable(bf16_was);
 }

@@ -9,9 +9,9 @@
  * may decline a job it has no fast kernel for.
  *
  * Paths (each in its own file, each returning 1 when it took the job and set *st):
- *   cpu_linear_bf16 - linear_bf16.c: ctx->bf16 (INFERENCE_PRECISION_HINT bf16) on AMX-BF16 CPUs,
- *                   prompt-sized M: A and W rounded to bf16, tdpbf16ps (any W but int8/int4 with
- *                   groups the integer kernels do not take)
+ *   cpu_linear_bf16 - linear_bf16.c: on AMX-BF16 CPUs, prompt-sized M: A and W rounded to bf16,
+ *                   tdpbf16ps; under ctx->bf16 (INFERENCE_PRECISION_HINT bf16), and in place of
+ *                   the int8 GEMM of cpu_linear_dq where it is faster (cpu_linear_bf16_min_m)
  *   cpu_linear_dq - linear_dq.c: compressed W with activations quantized to int8 per group of
  *                   ctx->dq_group_size (DYNAMIC_QUANTIZATION_GROUP_SIZE > 0): integer dot products
  *   cpu_linear_fp - linear_fp.c: float W (f32/f16/bf16, oneDNN where it wins) and compressed W
@@ -43,5 +43,10 @@ int cpu_linear_fp(const cpu_linear_job *job, grt_status *st);
  * one; 0 when the integer kernels have no path for it (linear_dq.c). */
 struct cpu_dq_w;
 int cpu_linear_dq_weight(const cpu_linear_job *job, struct cpu_dq_w *w);
+/* Switches cpu_linear_bf16 on or off (default on; GENRT_CPU_BF16_GEMM=0 off); returns the previous
+ * state. Tests (and A/B runs) only: must not race with kernels. */
+int cpu_linear_bf16_enable(int on);
+/* Rows of A from which cpu_linear_bf16 takes the compressed weight w (SIZE_MAX: never). */
+size_t cpu_linear_bf16_min_m(const cpu_kernel_ctx *ctx, const struct cpu_dq_w *w, size_t K);
 
 #endif

@@ -3,12 +3,19 @@
  * linear.h and bf16_kernels.h): activations and weights rounded to bf16, products summed in f32
  * by AMX tdpbf16ps, as OpenVINO's CPU plugin does under the same hint on AMX machines.
  *
- * Takes the job when cpu_isa_has_amx_bf16(), M >= LINEAR_BF16_MIN_M (a prompt: the per-call
- * rounding of W to bf16 is paid once per 32-row panel and shared by all M rows; for compressed W
- * with ctx->dq_group_size > 0, M >= LINEAR_BF16_MIN_M_DQ), K % 32 == 0 and
- * W is plain f32 / f16 / bf16 or a compressed constant the integer kernels take (cpu_dq_weight:
- * int8/int4, groups of a multiple of 32; its panels come from cpu_dq_pack_panel512, so the tiled
- * copy of the plan serves as well). Declines otherwise (decode keeps the memory-bound GEMVs).
+ * Runs only where cpu_isa_has_amx_bf16() and K % 32 == 0, on W plain f32 / f16 / bf16 or a
+ * compressed constant the integer kernels take (cpu_dq_weight: int8/int4, groups of a multiple of
+ * 32; its panels come from cpu_dq_pack_panel512, so the plan's tiled copy serves as well), and
+ * only for prompt-sized M (W is rounded to bf16 once per call and 32-row panel, shared by all M
+ * rows; decode keeps the memory-bound GEMVs). Which jobs (cpu_linear_bf16_min_m):
+ *   - ctx->bf16 (the hint): plain W, and compressed W without dynamic quantization, M >= 16;
+ *   - compressed W with dynamic quantization on (ctx->dq_group_size, the int8 path would take
+ *     it), with or without the hint: M >= 64 (int8 AMX GEMM in 32-wide steps, the default group
+ *     32) or M >= 256 (64-wide steps). There this GEMM is faster than the int8 one (bf16 1.3-1.8x
+ *     at M 512) and closer to exact: bf16 rounds each activation to 8 significant bits where
+ *     int8 groups of 32 give the group's largest value 7 bits and smaller ones fewer (docs/PERF.md
+ *     "AMX-BF16 GEMM" has the KLD).
+ * GENRT_CPU_BF16_GEMM=0 (read once) or cpu_linear_bf16_enable(0) (tests) switch the path off.
  *
  * Per call: A is rounded into the calling thread's scratch (slot 0; 16-row groups split over
  * ctx->pool; row stride K + 32 against 4 KiB aliasing of the tile loads), then N is split over
@@ -18,6 +25,9 @@
  * Reentrant; allocates only when the scratch grows.
  */
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../../arch/isa.h"
 #include "../../threads/scratch.h"
@@ -26,10 +36,11 @@
 #include "linear.h"
 
 enum {
-    LINEAR_BF16_MIN_M = 16,     /* rows of A from which the path runs ... */
-    LINEAR_BF16_MIN_M_DQ = 64,  /* ... for compressed W when the int8 GEMM of dynamic quantization
-                                 * is on: as fast below (measured, plugins/cpu/README.md) */
-    LINEAR_BF16_CHUNK_BYTES = 1024 * 1024,  /* bf16 panels per chunk at most (1 to 4 panels) */
+    LINEAR_BF16_MIN_M = 16,        /* rows of A from which the path runs under the hint ... */
+    LINEAR_BF16_MIN_M_DQ32 = 64,   /* ... or in place of the int8 GEMM of dynamic quantization:
+                                    * with its 32-wide AMX steps (measured, README) */
+    LINEAR_BF16_MIN_M_DQ64 = 256,  /* with its 64-wide AMX steps (gcd of the groups % 64 == 0) */
+    LINEAR_BF16_CHUNK_BYTES = 1024 * 1024, /* bf16 panels per chunk at most (1 to 4 panels) */
     LINEAR_BF16_CHUNK_MAX = 4
 };
 
@@ -89,18 +100,51 @@ static void panel_range(void *arg, size_t p0, size_t p1)
 }
 #endif
 
+/* -1: not read yet; 0 / 1 (GENRT_CPU_BF16_GEMM=0 or cpu_linear_bf16_enable(0): off) */
+static atomic_int g_enabled = -1;
+
+static int enabled(void)
+{
+    int v = atomic_load(&g_enabled);
+    if (v < 0) {
+        const char *e = getenv("GENRT_CPU_BF16_GEMM");
+        v = e != NULL && strcmp(e, "0") == 0 ? 0 : 1;
+        int expected = -1;
+        if (!atomic_compare_exchange_strong(&g_enabled, &expected, v))
+            v = expected;
+    }
+    return v;
+}
+
+int cpu_linear_bf16_enable(int on)
+{
+    int prev = enabled();
+    atomic_store(&g_enabled, on ? 1 : 0);
+    return prev;
+}
+
+size_t cpu_linear_bf16_min_m(const cpu_kernel_ctx *ctx, const struct cpu_dq_w *w, size_t K)
+{
+    const size_t ga = ctx->dq_group_size > 0 ? (size_t)ctx->dq_group_size : 0;
+    if (ga > 0 && ga % CPU_DQ_BLOCK == 0 && K % ga == 0) /* linear_dq would take it */
+        return cpu_dq_amx_qp_unit(ga, w->G) == 2 * CPU_DQ_BLOCK ? LINEAR_BF16_MIN_M_DQ64
+                                                                : LINEAR_BF16_MIN_M_DQ32;
+    return ctx->bf16 ? LINEAR_BF16_MIN_M : SIZE_MAX;
+}
+
 int cpu_linear_bf16(const cpu_linear_job *job, grt_status *st)
 {
 #ifdef GENRT_CPU_X86
     const size_t M = job->M, N = job->N, K = job->K;
-    if (M < LINEAR_BF16_MIN_M || N == 0 || K == 0 || K % 32 != 0 || !cpu_isa_has_amx_bf16())
+    if (M < LINEAR_BF16_MIN_M || N == 0 || K == 0 || K % 32 != 0 || !cpu_isa_has_amx_bf16() ||
+        !enabled())
         return 0;
     bf16_call c = {.job = job};
     const grt_compression_info *ci = job->w->comp;
     c.dq = ci != NULL && ci->kind != GRT_COMPRESSION_NONE;
-    if (c.dq ? !cpu_linear_dq_weight(job, &c.dw) ||
-                   (job->ctx->dq_group_size > 0 && M < LINEAR_BF16_MIN_M_DQ)
-             : job->w->type != GRT_F32 && job->w->type != GRT_F16 && job->w->type != GRT_BF16)
+    if (c.dq ? !cpu_linear_dq_weight(job, &c.dw) || M < cpu_linear_bf16_min_m(job->ctx, &c.dw, K)
+             : !job->ctx->bf16 ||
+                   (job->w->type != GRT_F32 && job->w->type != GRT_F16 && job->w->type != GRT_BF16))
         return 0;
     if (!c.dq)
         cpu_fpw_init(&c.fw, job->w, K);
