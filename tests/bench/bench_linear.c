@@ -11,7 +11,8 @@
  *                     [--hot] [--tiled] [--rotate MIB] [--bf16]
  *   --shapes: weight shapes K x N instead of the TinyLlama ones (at most 16).
  *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
- *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points); default: all.
+ *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points), int4a-g32, int8-g32 (I8 sym),
+ *        int8a-g128 (U8 asym); default: all.
  *   --dq: DYNAMIC_QUANTIZATION_GROUP_SIZE for compressed weights (default 32; 0 = f32 activations).
  *   --peak: also measure the AVX2 int8 peak (vpmaddubsw + vpmaddwd + vpaddd) on every thread.
  *   --hot: M = 1 uses one weight copy (cached when it fits in L2/L3): the kernel's compute ceiling,
@@ -63,7 +64,8 @@ static const wfmt fmts[] = {
     {"bf16", GRT_BF16, GRT_UNDEFINED, 0},      {"int8", GRT_UNDEFINED, GRT_I8, 0},
     {"int8a", GRT_UNDEFINED, GRT_U8, 0},       {"int4-g32", GRT_UNDEFINED, GRT_I4, 32},
     {"int4-g128", GRT_UNDEFINED, GRT_I4, 128}, {"int4a-g128", GRT_UNDEFINED, GRT_U4, 128},
-    {"int4a-g32", GRT_UNDEFINED, GRT_U4, 32},
+    {"int4a-g32", GRT_UNDEFINED, GRT_U4, 32},  {"int8-g32", GRT_UNDEFINED, GRT_I8, 32},
+    {"int8a-g128", GRT_UNDEFINED, GRT_U8, 128},
 };
 
 static int listed(const char *list, const char *name)

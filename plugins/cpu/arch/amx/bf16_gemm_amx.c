@@ -20,26 +20,18 @@
 
 #include "kernels/matmul/bf16_kernels.h"
 #include "arch/avx512/lanes512.h"
+#include "tilecfg.h"
 
 #define MT CPU_BF16_MR
 #define PB CPU_BF16_PANEL_BLOCK
 
-typedef struct amx_cfg {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} amx_cfg;
-
 /* Palette 1, tiles 0-7 all 16 rows x 64 bytes (C: 16 f32; A: 32 bf16; B: 16 pairs x 16 rows). */
 static void load_config(void)
 {
-    amx_cfg c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    for (int t = 0; t < 8; t++) {
-        c.colsb[t] = 64;
-        c.rows[t] = MT;
-    }
+    cpu_amx_cfg c;
+    cpu_amx_cfg_init(&c);
+    for (int t = 0; t < 8; t++)
+        cpu_amx_cfg_tile(&c, t, MT, 64);
     _tile_loadconfig(&c);
 }
 

@@ -44,6 +44,7 @@
 
 #include "kernels/matmul/dq.h"
 #include "arch/avx512/lanes512.h"
+#include "tilecfg.h"
 
 #define NR CPU_DQ_PANEL512                 /* W rows per panel (two B tiles of 16 outputs) */
 #define MT CPU_DQ_AMX_ROWS                 /* activation rows per A / C tile */
@@ -51,24 +52,14 @@
 
 /* The tile configuration (palette 1): C tiles 0, 1 (16 rows x 16 int32), A tiles 2, 4 (16 rows x
  * kb s8), B tiles 3, 5 (kb / 4 rows x 64 u8); kb = 32 (one block per tdpbsud) or 64 (two). */
-typedef struct amx_cfg {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} amx_cfg;
-
 static void load_config(int kb)
 {
-    amx_cfg c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
+    cpu_amx_cfg c;
+    cpu_amx_cfg_init(&c);
     for (int t = 0; t < 2; t++) {
-        c.colsb[t] = 64;
-        c.rows[t] = MT;
-        c.colsb[2 + 2 * t] = (uint16_t)kb;
-        c.rows[2 + 2 * t] = MT;
-        c.colsb[3 + 2 * t] = 64;
-        c.rows[3 + 2 * t] = (uint8_t)(kb / 4);
+        cpu_amx_cfg_tile(&c, t, MT, 64);
+        cpu_amx_cfg_tile(&c, 2 + 2 * t, MT, (unsigned)kb);
+        cpu_amx_cfg_tile(&c, 3 + 2 * t, (unsigned)kb / 4, 64);
     }
     _tile_loadconfig(&c);
 }
