@@ -54,6 +54,8 @@ typedef struct bench_result {
     int64_t kv_positions;             /* tokens in the KV cache at the end */
     double kv_row_bytes;              /* KV bytes per cached position, all layers, K and V */
     char kv_precision[16];
+    char precision[16]; /* INFERENCE_PRECISION_HINT of the compiled model ("?" if none) */
+    long long dq_group; /* DYNAMIC_QUANTIZATION_GROUP_SIZE of the compiled model (-1 if none) */
     long long threads;
 } bench_result;
 
@@ -212,6 +214,13 @@ static void kv_layout(grt_compiled_model *cm, grt_infer_request *rq, bench_resul
         grt_value_clear(&v);
     }
     grt_clear_error();
+    snprintf(res->precision, sizeof res->precision, "?");
+    if (grt_compiled_model_get_property(cm, GRT_PROP_INFERENCE_PRECISION_HINT, &v) == GRT_OK) {
+        if (v.type == GRT_VALUE_STRING && v.u.s) snprintf(res->precision, sizeof res->precision, "%s", v.u.s);
+        grt_value_clear(&v);
+    }
+    grt_clear_error();
+    res->dq_group = prop_int(cm, GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE, -1);
     int64_t dq = prop_int(cm, GRT_PROP_DYNAMIC_QUANTIZATION_GROUP_SIZE, 0);
     res->kv_row_bytes = 0;
     for (size_t k = 0; k < grt_infer_request_state_count(rq); k++) {
@@ -300,7 +309,8 @@ static void report(const bench_opts *o, const grt_bench_weights *w, const bench_
     double peak = roof ? (w->compressed ? roof->int8_gops : roof->fp32_gflops) : 0;
     double mib = 1024.0 * 1024.0;
     printf("model          %s (%s MatMul weights)\n", o->model, w->weight_desc[0] ? w->weight_desc : "?");
-    printf("threads        %lld, KV cache %s\n", res->threads, res->kv_precision);
+    printf("threads        %lld, KV cache %s, precision hint %s, dq group %lld\n", res->threads,
+           res->kv_precision, res->precision, res->dq_group);
     printf("prefill        %lld tokens: %.2f tokens/s (%.1f GOP/s", o->p, prefill_tps, prefill_gops);
     if (roof) printf(", %.1f%% of the %s peak %.1f GOP/s", 100.0 * prefill_gops / peak, w->compressed ? "int8" : "fp32", peak);
     printf(")\n");
@@ -314,10 +324,12 @@ static void report(const bench_opts *o, const grt_bench_weights *w, const bench_
     printf("\nmemory         model %.1f MiB, KV %.2f MiB at %lld positions, peak RSS %.1f MiB\n",
            w->model_bytes / mib, res->kv_row_bytes * (double)res->kv_positions / mib, (long long)res->kv_positions,
            peak_rss_mib());
-    printf("model=%s weights=%s threads=%lld kv_precision=%s p=%lld n=%lld r=%lld prefill_tps=%.3f "
+    printf("model=%s weights=%s threads=%lld kv_precision=%s precision=%s dq_group=%lld p=%lld n=%lld "
+           "r=%lld prefill_tps=%.3f "
            "decode_tps=%.3f ttft_ms=%.3f tpot_ms=%.4f peak_rss_mib=%.1f model_bytes=%.0f kv_bytes=%.0f "
            "bytes_per_token=%.0f decode_GBps=%.4f prefill_GOPs=%.3f",
-           o->model, w->weight_desc[0] ? w->weight_desc : "?", res->threads, res->kv_precision, o->p, o->n, o->r,
+           o->model, w->weight_desc[0] ? w->weight_desc : "?", res->threads, res->kv_precision, res->precision,
+           res->dq_group, o->p, o->n, o->r,
            prefill_tps, decode_tps, res->ttft_s * 1e3, res->tpot_s * 1e3, peak_rss_mib(), w->model_bytes,
            res->kv_row_bytes * (double)res->kv_positions, bytes_tok, decode_gbps, prefill_gops);
     if (roof)

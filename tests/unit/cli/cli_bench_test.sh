@@ -52,6 +52,11 @@ bench)
     run 0 bench -m "$model" -p 8 -n 4 -r 1 --no-roofline --kv-precision f32
     check_bench $((layers * 2 * kv_heads * hd * 4))
     [ "$(kv weights)" = f32 ] || fail "weights=$(kv weights), expected f32"
+    [ "$(kv precision)" = f32 ] || fail "precision=$(kv precision), expected the default f32"
+    [ "$(kv dq_group)" = 32 ] || fail "dq_group=$(kv dq_group), expected the default 32"
+    run 0 bench -m "$model" -p 16 -n 2 -r 1 --no-roofline --precision bf16 --dq-group 64
+    [ "$(kv precision)" = bf16 ] || fail "precision=$(kv precision), expected bf16"
+    [ "$(kv dq_group)" = 64 ] || fail "dq_group=$(kv dq_group), expected 64"
     ;;
 bench_u8)
     need_model
