@@ -5,6 +5,8 @@
 #include "kutil.h"
 
 #include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../arch/isa.h"
@@ -243,4 +245,24 @@ float cpu_dot(const float *a, const float *b, size_t n)
     for (; i < n; i++)
         s += a[i] * b[i];
     return s;
+}
+
+int cpu_kswitch_get(_Atomic int *flag, const char *env)
+{
+    int v = atomic_load(flag);
+    if (v < 0) {
+        const char *e = getenv(env);
+        v = e != NULL && strcmp(e, "0") == 0 ? 0 : 1;
+        int expected = -1;
+        if (!atomic_compare_exchange_strong(flag, &expected, v))
+            v = expected;
+    }
+    return v;
+}
+
+int cpu_kswitch_set(_Atomic int *flag, const char *env, int on)
+{
+    int prev = cpu_kswitch_get(flag, env);
+    atomic_store(flag, on ? 1 : 0);
+    return prev;
 }

@@ -85,4 +85,11 @@ void cpu_store_row(grt_element_type t, void *p, size_t off, size_t n, const floa
 /* Dot product of two f32 vectors (8 partial sums). */
 float cpu_dot(const float *a, const float *b, size_t n);
 
+/* A kernel path's on/off switch: *flag is -1 until first read, then 0 when the environment
+ * variable `env` is "0" (read once), else 1; tests and A/B runs store 0 / 1 into it
+ * (cpu_kswitch_set). Thread-safe (atomic). */
+int cpu_kswitch_get(_Atomic int *flag, const char *env);
+/* Sets *flag to on (0 / 1); returns the previous state. Must not race with running kernels. */
+int cpu_kswitch_set(_Atomic int *flag, const char *env, int on);
+
 #endif

@@ -61,15 +61,9 @@ static int expect_taken(const bf_case *c)
 {
     const int comp = is_compressed(c->wtype);
     size_t min_m = g_hint ? 16 : SIZE_MAX;
-    if (comp && g_dq > 0 && c->K % (size_t)g_dq == 0) { /* in place of the int8 GEMM */
-        int64_t a = g_dq, b = c->G; /* 64-wide AMX int8 steps when gcd % 64 == 0 */
-        while (b != 0) {
-            int64_t t = a % b;
-            a = b;
-            b = t;
-        }
-        min_m = a % 64 == 0 ? 256 : 64;
-    }
+    if (comp && g_dq > 0 && c->K % (size_t)g_dq == 0) /* in place of the int8 GEMM, whose AMX
+                                                         * steps are 64 wide when gcd % 64 == 0 */
+        min_m = cpu_dq_gcd((size_t)g_dq, (size_t)c->G) % 64 == 0 ? 256 : 64;
     return cpu_isa_has_amx_bf16() && c->M >= min_m && c->K % 32 == 0 &&
            (!comp || c->G % 32 == 0);
 }

@@ -26,11 +26,10 @@
  */
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "../../arch/isa.h"
 #include "../../threads/scratch.h"
+#include "../kutil.h"
 #include "bf16_kernels.h"
 #include "dq.h"
 #include "linear.h"
@@ -100,27 +99,13 @@ static void panel_range(void *arg, size_t p0, size_t p1)
 }
 #endif
 
-/* -1: not read yet; 0 / 1 (GENRT_CPU_BF16_GEMM=0 or cpu_linear_bf16_enable(0): off) */
+/* GENRT_CPU_BF16_GEMM=0 or cpu_linear_bf16_enable(0): off */
 static atomic_int g_enabled = -1;
-
-static int enabled(void)
-{
-    int v = atomic_load(&g_enabled);
-    if (v < 0) {
-        const char *e = getenv("GENRT_CPU_BF16_GEMM");
-        v = e != NULL && strcmp(e, "0") == 0 ? 0 : 1;
-        int expected = -1;
-        if (!atomic_compare_exchange_strong(&g_enabled, &expected, v))
-            v = expected;
-    }
-    return v;
-}
+#define BF16_ENV "GENRT_CPU_BF16_GEMM"
 
 int cpu_linear_bf16_enable(int on)
 {
-    int prev = enabled();
-    atomic_store(&g_enabled, on ? 1 : 0);
-    return prev;
+    return cpu_kswitch_set(&g_enabled, BF16_ENV, on);
 }
 
 size_t cpu_linear_bf16_min_m(const cpu_kernel_ctx *ctx, const struct cpu_dq_w *w, size_t K)
@@ -137,7 +122,7 @@ int cpu_linear_bf16(const cpu_linear_job *job, grt_status *st)
 #ifdef GENRT_CPU_X86
     const size_t M = job->M, N = job->N, K = job->K;
     if (M < LINEAR_BF16_MIN_M || N == 0 || K == 0 || K % 32 != 0 || !cpu_isa_has_amx_bf16() ||
-        !enabled())
+        !cpu_kswitch_get(&g_enabled, BF16_ENV))
         return 0;
     bf16_call c = {.job = job};
     const grt_compression_info *ci = job->w->comp;

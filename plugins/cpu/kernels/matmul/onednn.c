@@ -3,6 +3,8 @@
  */
 #include "onednn.h"
 
+#include "../kutil.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +22,7 @@ static atomic_int g_onednn = -1;
 int cpu_onednn_available(void)
 {
 #ifdef GENRT_CPU_HAVE_ONEDNN
-    int v = atomic_load(&g_onednn);
-    if (v < 0) {
-        const char *e = getenv("GENRT_CPU_ONEDNN");
-        v = e != NULL && strcmp(e, "0") == 0 ? 0 : 1;
-        int expected = -1;
-        if (!atomic_compare_exchange_strong(&g_onednn, &expected, v))
-            v = expected;
-    }
-    return v;
+    return cpu_kswitch_get(&g_onednn, "GENRT_CPU_ONEDNN");
 #else
     return 0;
 #endif
