@@ -1,6 +1,7 @@
 /*
- * arch/amx/bf16_gemm_amx.c - the AMX-BF16 GEMM of INFERENCE_PRECISION_HINT bf16 (see
- * kernels/matmul/bf16_kernels.h for the layouts). Entered only when cpu_isa_has_amx_bf16().
+ * arch/amx/bf16_gemm_amx.c - the AMX-BF16 GEMM of the prompt-sized linear layers (INFERENCE_
+ * PRECISION_HINT bf16, and compressed weights in place of the int8 GEMM: kernels/matmul/
+ * linear_bf16.c; layouts in bf16_kernels.h). Entered only when cpu_isa_has_amx_bf16().
  *
  * tdpbf16ps sums 16 x 16 x 32 bf16 products into an f32 C tile, so unlike the int8 GEMM of
  * dynamic quantization (dq_gemm_amx.c) nothing is folded per block: a C tile runs over all of K
@@ -35,13 +36,20 @@ static void load_config(void)
     _tile_loadconfig(&c);
 }
 
+/* Indices 0, 2, .., 30 (odd = 0) or 1, 3, .., 31 into the 32 lanes of two vectors. */
+static inline __m512i every_other(int odd)
+{
+    return _mm512_add_epi32(
+        _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0),
+        _mm512_set1_epi32(odd));
+}
+
 /* The 32 bf16 of x[0 .. 32) (perm4: the 16 even ones, then the 16 odd ones). */
 static inline __m512i bf16_block(const float *x, int perm4)
 {
     __m512 lo = _mm512_loadu_ps(x), hi = _mm512_loadu_ps(x + 16);
     if (perm4) {
-        const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-        const __m512i io = _mm512_add_epi32(ie, _mm512_set1_epi32(1));
+        const __m512i ie = every_other(0), io = every_other(1);
         const __m512 e = _mm512_permutex2var_ps(lo, ie, hi);
         hi = _mm512_permutex2var_ps(lo, io, hi);
         lo = e;
@@ -66,8 +74,7 @@ void cpu_amx_bf16_act(const float *a, size_t lda, size_t rows, size_t K, int per
 void cpu_amx_bf16_panel_dq(const uint8_t *pw, const float *swg, const float *swzp, size_t nb,
                            size_t bpg, uint16_t *pt)
 {
-    const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i io = _mm512_add_epi32(ie, _mm512_set1_epi32(1));
+    const __m512i ie = every_other(0), io = every_other(1);
     __m512i iq[4]; /* lane i of quarter q: output 4q + i / 4 (4 k per output) */
     for (int q = 0; q < 4; q++)
         iq[q] = _mm512_set_epi32(4 * q + 3, 4 * q + 3, 4 * q + 3, 4 * q + 3, 4 * q + 2, 4 * q + 2,

@@ -1,7 +1,8 @@
 /*
- * kernels/matmul/linear_bf16.c - the bf16 linear layer of INFERENCE_PRECISION_HINT bf16 (see
- * linear.h and bf16_kernels.h): activations and weights rounded to bf16, products summed in f32
- * by AMX tdpbf16ps, as OpenVINO's CPU plugin does under the same hint on AMX machines.
+ * kernels/matmul/linear_bf16.c - the bf16 linear layer for prompts (see linear.h and
+ * bf16_kernels.h): activations and weights rounded to bf16, products summed in f32 by AMX
+ * tdpbf16ps, as OpenVINO's CPU plugin does under INFERENCE_PRECISION_HINT bf16 on AMX machines;
+ * here under that hint, and for compressed weights in place of the int8 GEMM (below).
  *
  * Runs only where cpu_isa_has_amx_bf16() and K % 32 == 0, on W plain f32 / f16 / bf16 or a
  * compressed constant the integer kernels take (cpu_dq_weight: int8/int4, groups of a multiple of
