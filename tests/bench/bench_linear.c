@@ -12,11 +12,14 @@
  *   --shapes: weight shapes K x N instead of the TinyLlama ones (at most 16).
  *   FMT: f32 f16 bf16 int8 (I8 sym, per channel) int8a (U8 asym, per channel) int4-g32,
  *        int4-g128 (I4 sym) int4a-g128 (U4 asym, u4 zero points), int4a-g32, int8-g32 (I8 sym),
- *        int8a-g128 (U8 asym); default: all.
+ *        int8a-g128 (U8 asym), int4 (I4 sym, per channel: no group parameters to stream, to
+ *        tell their cost from the values'); default: all.
  *   --dq: DYNAMIC_QUANTIZATION_GROUP_SIZE for compressed weights (default 32; 0 = f32 activations).
  *   --peak: also measure the AVX2 int8 peak (vpmaddubsw + vpmaddwd + vpaddd) on every thread.
  *   --hot: M = 1 uses one weight copy (cached when it fits in L2/L3): the kernel's compute ceiling,
- *          to tell a compute-bound decode kernel from a memory-bound one.
+ *          to tell a compute-bound decode kernel from a memory-bound one. Each call also pays a
+ *          fixed ~3 us (activation quantization, the parallel region): use shapes of >= 1 MiB
+ *          per thread, or the figure is that overhead (docs/PERF.md "int4 decode, second look").
  *   --tiled: compressed weights in the tiled layout the plan builds (kernels/matmul/dq.h), else
  *          row-major. Either way their values sit in a 2 MiB-aligned huge-page-advised copy, so
  *          the two runs differ only in the layout.
@@ -65,7 +68,7 @@ static const wfmt fmts[] = {
     {"int8a", GRT_UNDEFINED, GRT_U8, 0},       {"int4-g32", GRT_UNDEFINED, GRT_I4, 32},
     {"int4-g128", GRT_UNDEFINED, GRT_I4, 128}, {"int4a-g128", GRT_UNDEFINED, GRT_U4, 128},
     {"int4a-g32", GRT_UNDEFINED, GRT_U4, 32},  {"int8-g32", GRT_UNDEFINED, GRT_I8, 32},
-    {"int8a-g128", GRT_UNDEFINED, GRT_U8, 128},
+    {"int8a-g128", GRT_UNDEFINED, GRT_U8, 128}, {"int4", GRT_UNDEFINED, GRT_I4, 0},
 };
 
 static int listed(const char *list, const char *name)
