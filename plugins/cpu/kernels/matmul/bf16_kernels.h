@@ -2,8 +2,7 @@
  * kernels/matmul/bf16_kernels.h - the AMX-BF16 kernels behind cpu_linear_bf16 (linear_bf16.c):
  * out[M, N] = A[M, K] x W[N, K]^T with A and W rounded to bf16 and products summed in f32 by
  * tdpbf16ps (INFERENCE_PRECISION_HINT bf16; compressed weights in place of the int8 GEMM). Only
- * when cpu_isa_has_amx_bf16() (arch/isa.h);
- * implemented in arch/amx/bf16_gemm_amx.c.
+ * when cpu_isa_has_amx_bf16() (arch/isa.h); implemented in arch/amx/bf16_gemm_amx.c.
  *
  * Layouts (K a multiple of 32; a "block" is 32 consecutive k):
  *   activations: bf16 rows [Mp][lda] (Mp = M rounded up to 16, rows past M zero), so an AMX A tile

@@ -6,8 +6,6 @@
 #include "../kutil.h"
 
 #include <stdatomic.h>
-#include <stdlib.h>
-#include <string.h>
 
 #ifdef GENRT_CPU_HAVE_ONEDNN
 #include <dnnl.h>
