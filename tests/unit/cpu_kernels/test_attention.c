@@ -309,6 +309,41 @@ static void suite_sdpa_kv(void)
     }
 }
 
+/* Two keys far above the rest (scores 300 and 250 with scale 1, the others within +-16), at
+ * positions 7 and 15 (the last lane of 8-wide blocks): the softmax must put all weight on key 7.
+ * The running maximum has to be exact here: one too low by more than exp's input range gives both
+ * keys the same clamped weight, so the output would be the mean of their value rows. */
+static void test_sdpa_peaked(void)
+{
+    const int64_t Skv = 29, D = 16;
+    th_attr_reset();
+    th_attr_int("causal", 0);
+    th_attr_float("scale", 1.0);
+    int64_t qd[4] = {1, 2, 1, D}, kd[4] = {1, 1, Skv, D};
+    cpu_tensor in[3] = {th_tensor(GRT_F32, 4, qd), th_tensor(GRT_F32, 4, kd),
+                        th_tensor(GRT_F32, 4, kd)};
+    cpu_tensor O = th_tensor(GRT_F32, 4, qd);
+    th_fill(&in[0], 1, 1); /* q = 1: a key's score is the sum of its row */
+    th_fill(&in[1], -1, 1);
+    th_fill(&in[2], -1, 1);
+    for (int64_t d = 0; d < D; d++) {
+        th_set(&in[1], (size_t)(7 * D + d), 300.0 / (double)D);
+        th_set(&in[1], (size_t)(15 * D + d), 250.0 / (double)D);
+    }
+    TH_CHECK(th_run(GRT_OP_SDPA, in, 3, &O, 1) == GRT_OK, "sdpa peaked: %s", th_last_error());
+    double *ref = malloc(sizeof(double) * (size_t)(2 * D));
+    for (int64_t h = 0; h < 2; h++)
+        for (int64_t d = 0; d < D; d++)
+            ref[h * D + d] = th_get(&in[2], (size_t)(7 * D + d));
+    char what[64];
+    snprintf(what, sizeof what, "sdpa peaked scores isa %s", cpu_isa_name(cpu_isa_active()));
+    th_compare(&O, ref, 4, what);
+    free(ref);
+    for (int i = 0; i < 3; i++)
+        th_free(&in[i]);
+    th_free(&O);
+}
+
 void suite_attention(void)
 {
     suite_sdpa_kv();
@@ -323,4 +358,5 @@ void suite_attention(void)
         for (size_t c = 0; c < sizeof scases / sizeof scases[0]; c++)
             test_sdpa(ft[t], &scases[c]);
     }
+    test_sdpa_peaked();
 }

@@ -83,6 +83,25 @@ static const float *sd_tile(const sd_job *j, const sd_src *s, size_t b, size_t h
     return buf;
 }
 
+/* max(x[0..n)), -inf for n = 0; NaN scores are skipped, as the serial loop did. Eight running
+ * maxima, so the loop is not one 4-cycle maxss chain per score (that chain was 28 % of a decode
+ * SDPA call, docs/PERF.md). */
+static float sd_max(const float *x, size_t n)
+{
+    float m[8];
+    for (int u = 0; u < 8; u++)
+        m[u] = -INFINITY;
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int u = 0; u < 8; u++)
+            m[u] = x[c + (size_t)u] > m[u] ? x[c + (size_t)u] : m[u];
+    for (; c < n; c++)
+        m[0] = x[c] > m[0] ? x[c] : m[0];
+    for (int u = 1; u < 8; u++)
+        m[0] = m[u] > m[0] ? m[u] : m[0];
+    return m[0];
+}
+
 static size_t sd_rows(const sd_job *j)
 {
     return j->G * j->qpos;
@@ -101,15 +120,12 @@ static void sd_tile_update(const sd_job *j, size_t b, size_t hk, size_t i0, size
             continue;
         size_t n = lim - k0 < nk ? lim - k0 : nk;
         ops->scores(qb + t * j->D, kt, n, j->D, sc);
-        float tmax = -INFINITY;
-        for (size_t c = 0; c < n; c++) {
-            if (j->mask) {
-                int64_t mo = (int64_t)b * j->ms[0] + (int64_t)h * j->ms[1] +
-                             (int64_t)i * j->ms[2] + (int64_t)(k0 + c) * j->ms[3];
-                sc[c] += cpu_ld(j->mask->type, j->mask->data, (size_t)mo);
-            }
-            tmax = sc[c] > tmax ? sc[c] : tmax;
+        for (size_t c = 0; j->mask && c < n; c++) {
+            int64_t mo = (int64_t)b * j->ms[0] + (int64_t)h * j->ms[1] + (int64_t)i * j->ms[2] +
+                         (int64_t)(k0 + c) * j->ms[3];
+            sc[c] += cpu_ld(j->mask->type, j->mask->data, (size_t)mo);
         }
+        float tmax = sd_max(sc, n);
         float mnew = tmax > mx[t] ? tmax : mx[t];
         if (mnew == -INFINITY)
             continue; /* everything so far is masked out */
