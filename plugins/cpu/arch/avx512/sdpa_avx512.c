@@ -48,9 +48,47 @@ SD_INLINE __m512 dot_lanes(const float *q, const float *k, size_t D)
     return a;
 }
 
+/* Lane sums of a[0..16) as one vector, lane j = sum of a[j]: a transpose-and-add tree (45 vector
+ * ops for 16 sums, against ~10 per sum for _mm512_reduce_add_ps). */
+SD_INLINE __m512 hsum16x16(const __m512 *a)
+{
+    __m512 b[8], c[4];
+    for (int i = 0; i < 8; i++) /* per 128-bit lane: [a0+a2, b0+b2, a1+a3, b1+b3] of a_2i, a_2i+1 */
+        b[i] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]),
+                             _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
+    for (int i = 0; i < 4; i++) /* per 128-bit lane: the lane's sums of a_4i .. a_4i+3 */
+        c[i] = _mm512_add_ps(_mm512_shuffle_ps(b[2 * i], b[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(b[2 * i], b[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    __m512 d0 = _mm512_add_ps(_mm512_shuffle_f32x4(c[0], c[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                              _mm512_shuffle_f32x4(c[0], c[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    __m512 d1 = _mm512_add_ps(_mm512_shuffle_f32x4(c[2], c[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                              _mm512_shuffle_f32x4(c[2], c[3], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(d0, d1, _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_f32x4(d0, d1, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
 static void av_scores(const float *q, const float *k, size_t n, size_t D, float *out)
 {
     size_t c = 0;
+    for (; c + 16 <= n; c += 16) { /* 16 keys: 16 accumulators, one reduction tree */
+        const float *kc = k + c * D;
+        __m512 a[16];
+        for (int j = 0; j < 16; j++)
+            a[j] = _mm512_setzero_ps();
+        size_t d = 0;
+        for (; d + 16 <= D; d += 16) {
+            __m512 qv = _mm512_loadu_ps(q + d);
+            for (int j = 0; j < 16; j++)
+                a[j] = _mm512_fmadd_ps(qv, _mm512_loadu_ps(kc + (size_t)j * D + d), a[j]);
+        }
+        if (d < D) {
+            __mmask16 m = cpu_avx512_lanes(D - d);
+            __m512 qv = _mm512_maskz_loadu_ps(m, q + d);
+            for (int j = 0; j < 16; j++)
+                a[j] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, kc + (size_t)j * D + d), a[j]);
+        }
+        _mm512_storeu_ps(out + c, hsum16x16(a));
+    }
     for (; c + 4 <= n; c += 4) {
         const float *k0 = k + c * D, *k1 = k0 + D, *k2 = k1 + D, *k3 = k2 + D;
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
