@@ -1,7 +1,8 @@
 /*
  * arch/avx512/sdpa_avx512.c - AVX-512 inner loops of ScaledDotProductAttention (the table of
  * kernels/attention/sdpa_isa.h): the AVX2 table's loops at 16 lanes, with masked tails instead of
- * scalar ones (head sizes that are not a multiple of 16, short key ranges). Only entered when
+ * scalar ones (head sizes that are not a multiple of 16, short key ranges), and scores taken 16
+ * keys per step so that one transpose-and-add tree gives their 16 sums. Only entered when
  * cpu_isa_active() >= CPU_ISA_AVX512. Threading: pure functions.
  */
 #include <immintrin.h>
