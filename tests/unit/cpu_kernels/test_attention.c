@@ -293,6 +293,8 @@ static void suite_sdpa_kv(void)
         {4, 4, 3, 3, 128, 1},   /* first prefill */
         {6, 2, 2, 40, 7, 1},    /* odd head size: scalar tails */
         {2, 1, 1, 1, 33, 0},    /* one key */
+        {12, 2, 1, 45, 20, 1},  /* decode, G 6, head size 20: row, key and lane tails of the
+                                 * grouped scores */
     };
     for (int isa = CPU_ISA_SCALAR; isa <= CPU_ISA_AVX512; isa++) {
         if ((cpu_isa)isa > cpu_isa_supported()) {

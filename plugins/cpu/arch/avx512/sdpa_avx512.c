@@ -169,4 +169,44 @@ static void av_accum(float *acc, const float *p, const float *v, size_t n, size_
     }
 }
 
-const cpu_sdpa_ops cpu_sdpa_ops_avx512 = {av_scores, av_exp_sum, av_scale, av_accum};
+/* Scores of query rows t0..t0+4 against keys c..c+4 (q rows of D at q, key rows of D at k). */
+SD_INLINE void scores_4x4(const float *q, const float *k, size_t D, float *out, size_t ldo)
+{
+    __m512 a[16]; /* a[4 r + j]: row r, key j */
+    for (int i = 0; i < 16; i++)
+        a[i] = _mm512_setzero_ps();
+    for (size_t d = 0; d < D; d += 16) {
+        __mmask16 m = d + 16 <= D ? (__mmask16)0xffff : cpu_avx512_lanes(D - d);
+        __m512 kv[4];
+        for (int j = 0; j < 4; j++)
+            kv[j] = _mm512_maskz_loadu_ps(m, k + (size_t)j * D + d);
+        for (int r = 0; r < 4; r++) {
+            __m512 qv = _mm512_maskz_loadu_ps(m, q + (size_t)r * D + d);
+            for (int j = 0; j < 4; j++)
+                a[4 * r + j] = _mm512_fmadd_ps(qv, kv[j], a[4 * r + j]);
+        }
+    }
+    __m512 s = hsum16x16(a); /* lanes 4r..4r+3: row r, keys 0..3 */
+    _mm_storeu_ps(out, _mm512_castps512_ps128(s));
+    _mm_storeu_ps(out + ldo, _mm512_extractf32x4_ps(s, 1));
+    _mm_storeu_ps(out + 2 * ldo, _mm512_extractf32x4_ps(s, 2));
+    _mm_storeu_ps(out + 3 * ldo, _mm512_extractf32x4_ps(s, 3));
+}
+
+static void av_scores_rows(const float *q, size_t R, const float *k, size_t n, size_t D,
+                           float *out, size_t ldo)
+{
+    size_t t = 0;
+    for (; t + 4 <= R; t += 4) {
+        size_t c = 0;
+        for (; c + 4 <= n; c += 4)
+            scores_4x4(q + t * D, k + c * D, D, out + t * ldo + c, ldo);
+        for (size_t r = t; c < n && r < t + 4; r++)
+            av_scores(q + r * D, k + c * D, n - c, D, out + r * ldo + c);
+    }
+    for (; t < R; t++)
+        av_scores(q + t * D, k, n, D, out + t * ldo);
+}
+
+const cpu_sdpa_ops cpu_sdpa_ops_avx512 = {av_scores, av_exp_sum, av_scale, av_accum,
+                                          av_scores_rows};

@@ -113,13 +113,26 @@ static void sd_tile_update(const sd_job *j, size_t b, size_t hk, size_t i0, size
                            float *acc, float *mx, float *sum, float *sc)
 {
     const cpu_sdpa_ops *ops = j->ops;
+    /* One query position (decode): every row of the group sees the same keys, so all their
+     * scores come from one scores_rows call into sc[t * SD_KT ..]; else one row at a time. */
+    const int rows = ops->scores_rows != NULL && nq == 1;
+    if (rows) {
+        size_t lim = sd_limit(j, i0);
+        if (lim <= k0)
+            return;
+        ops->scores_rows(qb, j->G, kt, lim - k0 < nk ? lim - k0 : nk, j->D, sc, SD_KT);
+    }
+    float *const sc_all = sc;
     for (size_t t = 0; t < j->G * nq; t++) {
         size_t h = hk * j->G + t / nq, i = i0 + t % nq;
         size_t lim = sd_limit(j, i);
         if (lim <= k0)
             continue;
         size_t n = lim - k0 < nk ? lim - k0 : nk;
-        ops->scores(qb + t * j->D, kt, n, j->D, sc);
+        if (rows)
+            sc = sc_all + t * SD_KT;
+        else
+            ops->scores(qb + t * j->D, kt, n, j->D, sc);
         for (size_t c = 0; j->mask && c < n; c++) {
             int64_t mo = (int64_t)b * j->ms[0] + (int64_t)h * j->ms[1] + (int64_t)i * j->ms[2] +
                          (int64_t)(k0 + c) * j->ms[3];
@@ -145,7 +158,7 @@ static void sd_range(void *arg, size_t begin, size_t end)
 {
     sd_job *j = arg;
     size_t D = j->D, Dv = j->Dv, R = sd_rows(j);
-    float *mem = cpu_scratch(0, sizeof(float) * (R * (D + Dv + 2) + SD_KT * (D + Dv + 1)));
+    float *mem = cpu_scratch(0, sizeof(float) * (R * (D + Dv + 2) + SD_KT * (D + Dv + R)));
     if (mem == NULL) {
         atomic_store(&j->failed, 1);
         return;

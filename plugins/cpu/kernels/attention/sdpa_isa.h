@@ -20,6 +20,11 @@ typedef struct cpu_sdpa_ops {
     void (*scale)(float *a, size_t n, float alpha);
     /* acc[d] += sum_c p[c] * v[c * Dv + d] for d < Dv (v: n rows of Dv). */
     void (*accum)(float *acc, const float *p, const float *v, size_t n, size_t Dv);
+    /* out[t * ldo + c] = dot(q + t * D, k + c * D) for t < R, c < n: the scores of R query rows
+     * (a GQA group at one position) against the same keys, each key row loaded once for several
+     * query rows. NULL: sdpa.c calls scores per row. */
+    void (*scores_rows)(const float *q, size_t R, const float *k, size_t n, size_t D, float *out,
+                        size_t ldo);
 } cpu_sdpa_ops;
 
 extern const cpu_sdpa_ops cpu_sdpa_ops_scalar;
