@@ -140,7 +140,7 @@ static void av_accum(float *acc, const float *p, const float *v, size_t n, size_
     }
 }
 
-const cpu_sdpa_ops cpu_sdpa_ops_avx2 = {av_scores, av_exp_sum, av_scale, av_accum, NULL};
+const cpu_sdpa_ops cpu_sdpa_ops_avx2 = {av_scores, av_exp_sum, av_scale, av_accum, NULL, NULL};
 
 /* n values of f16 / bf16 at src into dst. */
 static void decode_half(grt_element_type t, const uint16_t *src, size_t n, float *dst)

@@ -208,5 +208,46 @@ static void av_scores_rows(const float *q, size_t R, const float *k, size_t n, s
         av_scores(q + t * D, k, n, D, out + t * ldo);
 }
 
-const cpu_sdpa_ops cpu_sdpa_ops_avx512 = {av_scores, av_exp_sum, av_scale, av_accum,
-                                          av_scores_rows};
+/* accum for rows t0..t0+4 (acc rows of Dv at acc, weights at p with stride ldp): 64 columns per
+ * pass in 16 accumulators, each value row's 4 vectors loaded once for the 4 rows. */
+SD_INLINE void accum_4rows(float *acc, const float *p, size_t ldp, const float *v, size_t n,
+                           size_t Dv)
+{
+    for (size_t d = 0; d < Dv; d += 64) {
+        __mmask16 m[4];
+        for (int i = 0; i < 4; i++) {
+            size_t c0 = d + 16 * (size_t)i;
+            m[i] = c0 >= Dv ? (__mmask16)0 : cpu_avx512_lanes(Dv - c0);
+        }
+        __m512 a[16]; /* a[4 r + i]: row r, columns d + 16 i */
+        for (int r = 0; r < 4; r++)
+            for (int i = 0; i < 4; i++)
+                a[4 * r + i] = _mm512_maskz_loadu_ps(m[i], acc + (size_t)r * Dv + d + 16 * i);
+        for (size_t c = 0; c < n; c++) {
+            __m512 vv[4];
+            for (int i = 0; i < 4; i++)
+                vv[i] = _mm512_maskz_loadu_ps(m[i], v + c * Dv + d + 16 * i);
+            for (int r = 0; r < 4; r++) {
+                __m512 pc = _mm512_set1_ps(p[(size_t)r * ldp + c]);
+                for (int i = 0; i < 4; i++)
+                    a[4 * r + i] = _mm512_fmadd_ps(pc, vv[i], a[4 * r + i]);
+            }
+        }
+        for (int r = 0; r < 4; r++)
+            for (int i = 0; i < 4; i++)
+                _mm512_mask_storeu_ps(acc + (size_t)r * Dv + d + 16 * i, m[i], a[4 * r + i]);
+    }
+}
+
+static void av_accum_rows(float *acc, size_t R, const float *p, size_t ldp, const float *v,
+                          size_t n, size_t Dv)
+{
+    size_t t = 0;
+    for (; t + 4 <= R; t += 4)
+        accum_4rows(acc + t * Dv, p + t * ldp, ldp, v, n, Dv);
+    for (; t < R; t++)
+        av_accum(acc + t * Dv, p + t * ldp, v, n, Dv);
+}
+
+const cpu_sdpa_ops cpu_sdpa_ops_avx512 = {av_scores, av_exp_sum,     av_scale,
+                                          av_accum,  av_scores_rows, av_accum_rows};

@@ -114,13 +114,16 @@ static void sd_tile_update(const sd_job *j, size_t b, size_t hk, size_t i0, size
 {
     const cpu_sdpa_ops *ops = j->ops;
     /* One query position (decode): every row of the group sees the same keys, so all their
-     * scores come from one scores_rows call into sc[t * SD_KT ..]; else one row at a time. */
-    const int rows = ops->scores_rows != NULL && nq == 1;
+     * scores come from one scores_rows call into sc[t * SD_KT ..] and their weighted value sums
+     * from one accum_rows call at the end; else one row at a time. */
+    const int rows = ops->scores_rows != NULL && ops->accum_rows != NULL && nq == 1;
+    size_t nrow = 0; /* rows mode: the keys every row sees */
     if (rows) {
         size_t lim = sd_limit(j, i0);
         if (lim <= k0)
             return;
-        ops->scores_rows(qb, j->G, kt, lim - k0 < nk ? lim - k0 : nk, j->D, sc, SD_KT);
+        nrow = lim - k0 < nk ? lim - k0 : nk;
+        ops->scores_rows(qb, j->G, kt, nrow, j->D, sc, SD_KT);
     }
     float *const sc_all = sc;
     for (size_t t = 0; t < j->G * nq; t++) {
@@ -140,8 +143,11 @@ static void sd_tile_update(const sd_job *j, size_t b, size_t hk, size_t i0, size
         }
         float tmax = sd_max(sc, n);
         float mnew = tmax > mx[t] ? tmax : mx[t];
-        if (mnew == -INFINITY)
-            continue; /* everything so far is masked out */
+        if (mnew == -INFINITY) { /* everything so far is masked out */
+            if (rows)
+                memset(sc, 0, sizeof(float) * n); /* weight 0 in accum_rows */
+            continue;
+        }
         float *a = acc + t * j->Dv;
         if (mx[t] != mnew && mx[t] != -INFINITY) {
             float alpha = expf(mx[t] - mnew);
@@ -150,8 +156,11 @@ static void sd_tile_update(const sd_job *j, size_t b, size_t hk, size_t i0, size
         }
         mx[t] = mnew;
         sum[t] += ops->exp_sum(sc, n, mnew);
-        ops->accum(a, sc, vt, n, j->Dv);
+        if (!rows)
+            ops->accum(a, sc, vt, n, j->Dv);
     }
+    if (rows)
+        ops->accum_rows(acc, j->G, sc_all, SD_KT, vt, nrow, j->Dv);
 }
 
 static void sd_range(void *arg, size_t begin, size_t end)

@@ -25,6 +25,11 @@ typedef struct cpu_sdpa_ops {
      * query rows. NULL: sdpa.c calls scores per row. */
     void (*scores_rows)(const float *q, size_t R, const float *k, size_t n, size_t D, float *out,
                         size_t ldo);
+    /* acc[t * Dv + d] += sum_c p[t * ldp + c] * v[c * Dv + d] for t < R, d < Dv: accum for R rows
+     * of weights against the same value rows, each value row loaded once for several rows. NULL
+     * (or scores_rows NULL): sdpa.c calls accum per row. */
+    void (*accum_rows)(float *acc, size_t R, const float *p, size_t ldp, const float *v, size_t n,
+                       size_t Dv);
 } cpu_sdpa_ops;
 
 extern const cpu_sdpa_ops cpu_sdpa_ops_scalar;

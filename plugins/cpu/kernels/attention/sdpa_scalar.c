@@ -41,4 +41,4 @@ static void sc_accum(float *acc, const float *p, const float *v, size_t n, size_
     }
 }
 
-const cpu_sdpa_ops cpu_sdpa_ops_scalar = {sc_scores, sc_exp_sum, sc_scale, sc_accum, NULL};
+const cpu_sdpa_ops cpu_sdpa_ops_scalar = {sc_scores, sc_exp_sum, sc_scale, sc_accum, NULL, NULL};
