@@ -258,12 +258,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (isa != NULL)
-        cpu_isa_force(strcmp(isa, "scalar") == 0 ? CPU_ISA_SCALAR
-                      : strcmp(isa, "avx2") == 0   ? CPU_ISA_AVX2
-                      : strcmp(isa, "avx512") == 0 ? CPU_ISA_AVX512
-                                                   : CPU_ISA_AMX);
-    th_pool = threads > 1 ? cpu_pool_create(threads) : NULL;
+    if (!th_bench_setup(isa, threads)) {
+        fprintf(stderr, "bench_linear: unknown --isa %s (scalar, avx2, avx512 or amx)\n", isa);
+        return 2;
+    }
     printf("isa %s, %d thread(s), dq group %lld%s\n", cpu_isa_name(cpu_isa_active()), threads,
            (long long)th_dq_group_size, th_bf16 ? ", bf16" : "");
     if (peak)

@@ -56,12 +56,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_sdpa: need hq a multiple of hkv, d > 0, 0 < sq <= skv\n");
         return 2;
     }
-    if (isa != NULL)
-        cpu_isa_force(strcmp(isa, "scalar") == 0 ? CPU_ISA_SCALAR
-                      : strcmp(isa, "avx2") == 0   ? CPU_ISA_AVX2
-                      : strcmp(isa, "avx512") == 0 ? CPU_ISA_AVX512
-                                                   : CPU_ISA_AMX);
-    th_pool = threads > 1 ? cpu_pool_create(threads) : NULL;
+    if (!th_bench_setup(isa, threads)) {
+        fprintf(stderr, "bench_sdpa: unknown --isa %s (scalar, avx2, avx512 or amx)\n", isa);
+        return 2;
+    }
     int64_t qd[4] = {1, hq, sq, d}, kd[4] = {1, hkv, skv, d};
     cpu_tensor in[3] = {th_tensor(GRT_F32, 4, qd), th_tensor(GRT_F32, 4, kd),
                         th_tensor(GRT_F32, 4, kd)};

@@ -48,12 +48,8 @@ static void detect(void)
     const char *env = getenv("GENRT_CPU_ISA");
     cpu_isa cap = CPU_ISA_MAX;
     if (env != NULL && *env != '\0') {
-        if (strcasecmp(env, "scalar") == 0)
-            cap = CPU_ISA_SCALAR;
-        else if (strcasecmp(env, "avx2") == 0)
-            cap = CPU_ISA_AVX2;
-        else if (strcasecmp(env, "avx512") == 0)
-            cap = CPU_ISA_AVX512;
+        if (!cpu_isa_by_name(env, &cap))
+            cap = CPU_ISA_MAX; /* an unknown name caps nothing */
         atomic_store(&g_cap, (int)cap);
     }
 #if defined(__x86_64__) || defined(__i386__)
@@ -113,6 +109,16 @@ cpu_isa cpu_isa_force(cpu_isa isa)
 {
     pthread_once(&g_once, detect);
     return (cpu_isa)atomic_exchange(&g_cap, (int)isa);
+}
+
+int cpu_isa_by_name(const char *name, cpu_isa *out)
+{
+    for (int i = CPU_ISA_SCALAR; i <= CPU_ISA_MAX; i++)
+        if (name != NULL && strcasecmp(name, cpu_isa_name((cpu_isa)i)) == 0) {
+            *out = (cpu_isa)i;
+            return 1;
+        }
+    return 0;
 }
 
 const char *cpu_isa_name(cpu_isa isa)

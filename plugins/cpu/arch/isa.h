@@ -49,5 +49,7 @@ int cpu_isa_has_amx_bf16(void);
 cpu_isa cpu_isa_force(cpu_isa isa);
 /* "scalar", "avx2", "avx512", "amx". */
 const char *cpu_isa_name(cpu_isa isa);
+/* The ISA cpu_isa_name gives `name` (any case) in *out: 1, or 0 for an unknown name. */
+int cpu_isa_by_name(const char *name, cpu_isa *out);
 
 #endif

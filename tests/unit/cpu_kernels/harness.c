@@ -13,6 +13,17 @@
 
 int th_failures;
 cpu_pool *th_pool;
+
+int th_bench_setup(const char *isa, int threads)
+{
+    cpu_isa want;
+    if (isa != NULL && !cpu_isa_by_name(isa, &want))
+        return 0;
+    if (isa != NULL)
+        cpu_isa_force(want);
+    th_pool = threads > 1 ? cpu_pool_create(threads) : NULL;
+    return 1;
+}
 float th_qw_scale_max = 0.2f;
 grt_element_type th_qw_zp_type = GRT_UNDEFINED;
 int64_t th_dq_group_size = 0;
