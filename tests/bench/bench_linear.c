@@ -23,8 +23,9 @@
  *   --tiled: compressed weights in the tiled layout the plan builds (kernels/matmul/dq.h), else
  *          row-major. Either way their values sit in a 2 MiB-aligned huge-page-advised copy, so
  *          the two runs differ only in the layout.
- *   --rotate: MiB of weight copies M = 1 rotates over (default 96, at most 512 copies); set it
- *          above the L3 (lscpu) so the weights stream from memory.
+ *   --rotate: MiB of weight copies M = 1 rotates over (default twice the L3 the C library
+ *          reports, at least 96; at most 4096 copies), so the weights stream from memory. The
+ *          copies are clones of the first, so a large rotation costs memcpy time, not quantizing.
  *   --bf16: INFERENCE_PRECISION_HINT bf16 (the AMX-BF16 GEMM from M 16 where the CPU has it).
  *          Without it, compressed weights at prompt sizes take that GEMM too on AMX-BF16 CPUs
  *          (linear_bf16.c); GENRT_CPU_BF16_GEMM=0 keeps them on the int8 GEMM.
@@ -37,6 +38,7 @@
 #include <time.h>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "arch/isa.h"
 #include "harness.h"
@@ -143,9 +145,16 @@ static double time_matmul(const cpu_tensor *A, const cpu_tensor *W, size_t nw, c
     return t / reps;
 }
 
-#define MAX_COPIES 512
-static double rotate_bytes = 96.0 * (1 << 20); /* --rotate MIB: > the L3, so M = 1 weights come
-                                                 * from memory (96 MiB; more for a larger L3) */
+#define MAX_COPIES 4096
+static double rotate_bytes; /* --rotate MIB; 0: default_rotate() */
+
+/* Twice the L3 (a 480 MiB L3 was seen here; 96 MiB held it on earlier machines), >= 96 MiB. */
+static double default_rotate(void)
+{
+    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    double two = l3 > 0 ? 2.0 * (double)l3 : 0;
+    return two > 96.0 * (1 << 20) ? two : 96.0 * (1 << 20);
+}
 
 static int hot;   /* --hot: never rotate */
 static int tiled; /* --tiled: tiled compressed weights */
@@ -170,7 +179,8 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
 {
     int64_t wd[2] = {(int64_t)N, (int64_t)K}, ad[2] = {(int64_t)M, (int64_t)K},
             od[2] = {(int64_t)M, (int64_t)N};
-    cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od), W[MAX_COPIES];
+    cpu_tensor A = th_tensor(GRT_F32, 2, ad), O = th_tensor(GRT_F32, 2, od);
+    static cpu_tensor W[MAX_COPIES];
     th_fill(&A, -1, 1);
     static qw q[MAX_COPIES];
     static uint8_t *copies[MAX_COPIES];
@@ -179,12 +189,20 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
     for (size_t c = 0; c < nw; c++) {
         if (f->type != GRT_UNDEFINED) {
             W[c] = th_tensor(f->type, 2, wd);
-            th_fill(&W[c], -0.1f, 0.1f);
+            if (c == 0)
+                th_fill(&W[c], -0.1f, 0.1f);
+            else
+                memcpy(W[c].data, W[0].data, W[0].bytes); /* a clone: the caches see new lines */
             wbytes = (double)W[c].bytes;
         } else {
-            q[c] = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
-            free(q[c].ref); /* the dequantized doubles (8 bytes per weight) are not used here */
-            q[c].ref = NULL;
+            if (c == 0) {
+                q[c] = th_make_qw(GRT_F32, 2, wd, f->storage, f->G ? f->G : (int64_t)K, GRT_F16);
+                free(q[c].ref); /* the dequantized doubles (8 bytes per weight) are not used */
+                q[c].ref = NULL;
+            } else if ((q[c] = th_clone_qw(&q[0])).t.data == NULL) {
+                nw = c; /* out of memory: rotate over the copies made */
+                break;
+            }
             W[c] = q[c].t;
             W[c].comp = &q[c].ci;
             copies[c] = cpu_dq_tileable(cpu_dq_storage_bits(f->storage), K)
@@ -196,9 +214,10 @@ static void bench_one(const wfmt *f, size_t K, size_t N, size_t M, double min_s)
                 W[c].data = copies[c];
             wbytes = (double)(W[c].bytes + q[c].ci.scales_bytes + q[c].ci.zero_points_bytes);
         }
-        if (c == 0 && M == 1 && !hot) /* decode: enough copies to overflow the caches */
-            nw = (size_t)(rotate_bytes / wbytes) + 1 < MAX_COPIES ? (size_t)(rotate_bytes / wbytes) + 1
-                                                                 : MAX_COPIES;
+        if (c == 0 && M == 1 && !hot) { /* decode: enough copies to overflow the caches */
+            double rb = rotate_bytes > 0 ? rotate_bytes : default_rotate();
+            nw = (size_t)(rb / wbytes) + 1 < MAX_COPIES ? (size_t)(rb / wbytes) + 1 : MAX_COPIES;
+        }
     }
     double cpu = 0, s = time_matmul(&A, W, nw, &O, min_s, &cpu);
     if (s > 0) {

@@ -389,6 +389,30 @@ qw th_make_qw(grt_element_type ftype, uint32_t rank, const int64_t *dims, grt_el
     return w;
 }
 
+static void *dup_bytes(const void *src, size_t n)
+{
+    void *p = src != NULL ? malloc(n + 4) : NULL;
+    if (p != NULL)
+        memcpy(p, src, n);
+    return p;
+}
+
+qw th_clone_qw(const qw *src)
+{
+    qw w = *src;
+    w.ref = NULL;
+    w.t.data = dup_bytes(src->t.data, src->t.bytes);
+    w.scales = dup_bytes(src->scales, src->ci.scales_bytes);
+    w.zps = dup_bytes(src->zps, src->ci.zero_points_bytes);
+    if (w.t.data == NULL || w.scales == NULL || (src->zps != NULL && w.zps == NULL)) {
+        th_free_qw(&w);
+        w.t.data = w.scales = w.zps = NULL;
+    }
+    w.ci.scales = w.scales;
+    w.ci.zero_points = w.zps;
+    return w;
+}
+
 void th_free_qw(qw *w)
 {
     free(w->t.data);

@@ -97,5 +97,8 @@ extern grt_element_type th_qw_zp_type;
 qw th_make_qw(grt_element_type ftype, uint32_t rank, const int64_t *dims, grt_element_type storage,
               int64_t G, grt_element_type scale_type);
 void th_free_qw(qw *w);
+/* A copy of src with its own values, scales and zero points (no reference values: ref NULL);
+ * t.data NULL when out of memory. Free with th_free_qw. */
+qw th_clone_qw(const qw *src);
 
 #endif
