@@ -4,7 +4,11 @@
  * (dq_gemv_avx2.c, which does the rows outside whole tiles and the row-major layout).
  *
  * The tiled copy holds mapped values (U8 as s8, I4 as u4), so no xor is spent per byte, and a tile
- * is one sequential stream: the kernel walks it with one pointer. Per call and activation row the
+ * is one sequential stream: the kernel walks it with one pointer. 4-bit tiles go two at a time,
+ * tile i of the range's first half beside tile i of its second half (two streams far apart per
+ * core: TinyLlama int4-g128 decode with GENRT_CPU_ISA=avx2 68-72 -> 76-78 % of the read bandwidth,
+ * docs/PERF.md); 8-bit tiles (8 accumulators each) stay one at a time, as two would not fit the
+ * 16 registers. Per call and activation row the
  * 4-bit kernel first lays out, per pair of 32-blocks, the activation pair regrouped to match the
  * nibbles (even / odd elements) and its scale vector [sa_b x4 | sa_b+1 x4] in pbuf, so the inner
  * loop spends per W row and pair only: and, shift, and, maddubs x2, add, madd, cvt, fma (the
@@ -81,50 +85,56 @@ static inline __attribute__((always_inline)) __m256i dot8(const uint8_t *src, __
     return _mm256_madd_epi16(d, _mm256_set1_epi16(1));
 }
 
-/* One 4-bit tile (T4 rows from wt, scales sw) x activation pairs P -> acc (lanes, zero points not
- * yet subtracted). pf: prefetch distance in bytes. */
-static inline __attribute__((always_inline)) void tile4(const pair_act *P, size_t np,
-                                                        const uint8_t *wt, const float *sw,
-                                                        size_t ngw, size_t bpg, size_t pf,
-                                                        __m256 out[T4])
+/* NS 4-bit tiles (T4 rows each from wt[t], scales sw[t]) x activation pairs P -> out[t] (lanes,
+ * zero points not yet subtracted), walked side by side: per group (or pair, for group 32) tile
+ * 0's then tile 1's rows, so both streams are in flight (arch/avx512/dq_gemv_avx512.c). pf:
+ * prefetch distance in bytes. */
+static inline __attribute__((always_inline)) void tile4n(const int NS, const pair_act *P,
+                                                         size_t np, const uint8_t *const *wt0,
+                                                         const float *const *sw, size_t ngw,
+                                                         size_t bpg, size_t pf,
+                                                         __m256 out[][T4])
 {
-    __m256 acc[T4]; /* local, so that they stay in registers */
-    for (int r = 0; r < T4; r++)
-        acc[r] = _mm256_setzero_ps();
+    const uint8_t *wt[2] = {wt0[0], wt0[NS - 1]};
+    __m256 acc[2][T4]; /* local, so that they stay in registers (the other tile's may spill) */
+    for (int t = 0; t < NS; t++)
+        for (int r = 0; r < T4; r++)
+            acc[t][r] = _mm256_setzero_ps();
     if (bpg == 1) { /* group 32: a pair spans groups 2p and 2p + 1 */
-        for (size_t p = 0; p < np; p++, wt += 32 * T4) {
-            _mm_prefetch((const char *)wt + pf, _MM_HINT_T0);
-            _mm_prefetch((const char *)wt + pf + 64, _MM_HINT_T0);
-            for (int r = 0; r < T4; r++) {
-                const float *s = sw + (size_t)r * ngw + 2 * p;
-                __m256 swv = _mm256_set_m128(_mm_broadcast_ss(s + 1), _mm_broadcast_ss(s));
-                __m256 d = _mm256_cvtepi32_ps(dot4(wt + 32 * r, P[p].xe, P[p].xo));
-                acc[r] = _mm256_fmadd_ps(d, _mm256_mul_ps(P[p].s, swv), acc[r]);
+        for (size_t p = 0; p < np; p++)
+            for (int t = 0; t < NS; t++, wt[t - 1] += 32 * T4) {
+                _mm_prefetch((const char *)wt[t] + pf, _MM_HINT_T0);
+                _mm_prefetch((const char *)wt[t] + pf + 64, _MM_HINT_T0);
+                for (int r = 0; r < T4; r++) {
+                    const float *s = sw[t] + (size_t)r * ngw + 2 * p;
+                    __m256 swv = _mm256_set_m128(_mm_broadcast_ss(s + 1), _mm_broadcast_ss(s));
+                    __m256 d = _mm256_cvtepi32_ps(dot4(wt[t] + 32 * r, P[p].xe, P[p].xo));
+                    acc[t][r] = _mm256_fmadd_ps(d, _mm256_mul_ps(P[p].s, swv), acc[t][r]);
+                }
             }
-        }
-        for (int r = 0; r < T4; r++)
-            out[r] = acc[r];
-        return;
-    }
-    const size_t ppg = bpg / 2; /* pairs per group */
-    for (size_t g = 0, p = 0; g < ngw; g++) {
-        __m256 gacc[T4];
-        for (int r = 0; r < T4; r++)
-            gacc[r] = _mm256_setzero_ps();
-        for (size_t q = 0; q < ppg; q++, p++, wt += 32 * T4) {
-            _mm_prefetch((const char *)wt + pf, _MM_HINT_T0);
-            _mm_prefetch((const char *)wt + pf + 64, _MM_HINT_T0);
-            for (int r = 0; r < T4; r++) {
-                __m256 d = _mm256_cvtepi32_ps(dot4(wt + 32 * r, P[p].xe, P[p].xo));
-                gacc[r] = _mm256_fmadd_ps(d, P[p].s, gacc[r]);
+    } else {
+        const size_t ppg = bpg / 2; /* pairs per group */
+        for (size_t g = 0; g < ngw; g++)
+            for (int t = 0; t < NS; t++) {
+                __m256 gacc[T4];
+                for (int r = 0; r < T4; r++)
+                    gacc[r] = _mm256_setzero_ps();
+                for (size_t p = g * ppg; p < (g + 1) * ppg; p++, wt[t] += 32 * T4) {
+                    _mm_prefetch((const char *)wt[t] + pf, _MM_HINT_T0);
+                    _mm_prefetch((const char *)wt[t] + pf + 64, _MM_HINT_T0);
+                    for (int r = 0; r < T4; r++) {
+                        __m256 d = _mm256_cvtepi32_ps(dot4(wt[t] + 32 * r, P[p].xe, P[p].xo));
+                        gacc[r] = _mm256_fmadd_ps(d, P[p].s, gacc[r]);
+                    }
+                }
+                for (int r = 0; r < T4; r++)
+                    acc[t][r] = _mm256_fmadd_ps(
+                        gacc[r], _mm256_broadcast_ss(sw[t] + (size_t)r * ngw + g), acc[t][r]);
             }
-        }
-        for (int r = 0; r < T4; r++)
-            acc[r] = _mm256_fmadd_ps(gacc[r], _mm256_broadcast_ss(sw + (size_t)r * ngw + g),
-                                     acc[r]);
     }
-    for (int r = 0; r < T4; r++)
-        out[r] = acc[r];
+    for (int t = 0; t < NS; t++)
+        for (int r = 0; r < T4; r++)
+            out[t][r] = acc[t][r];
 }
 
 /* One 8-bit tile (T8 rows from wt, scales sw) x activation row (xq, sa) -> acc (scaled, zero
@@ -224,7 +234,7 @@ static inline __attribute__((always_inline)) void store_tile(const cpu_dq_act *a
 size_t cpu_dq_gemv_tiled_pbuf_floats(const cpu_dq_act *a, const cpu_dq_w *w)
 {
     if (w->bits == 4)
-        return a->M * (a->nb / 2) * (sizeof(pair_act) / sizeof(float)) + T4 * w->ngw;
+        return a->M * (a->nb / 2) * (sizeof(pair_act) / sizeof(float)) + 2 * T4 * w->ngw;
     return T8 * w->ngw;
 }
 
@@ -239,12 +249,28 @@ void cpu_dq_gemv_tiled_avx2(const cpu_dq_act *a, const cpu_dq_w *w, size_t n0, s
         float *sw = pbuf + a->M * np * (sizeof(pair_act) / sizeof(float));
         for (size_t m = 0; m < a->M; m++)
             prep_pairs(a, m, P + m * np);
-        for (size_t n = n0; n + T4 <= n1; n += T4) {
+        /* two streams: tile i of the first half beside tile i of the second, an odd one alone */
+        const size_t half = (n1 - n0) / T4 / 2;
+        float *sw2[2] = {sw, sw + T4 * ngw};
+        for (size_t i = 0; i < half; i++) {
+            const size_t nn[2] = {n0 + T4 * i, n0 + T4 * (half + i)};
+            const uint8_t *wt[2] = {w->data + nn[0] * rb, w->data + nn[1] * rb};
+            tile_scales(w, nn[0], T4, sw2[0]);
+            tile_scales(w, nn[1], T4, sw2[1]);
+            for (size_t m = 0; m < a->M; m++) {
+                __m256 acc[2][T4];
+                tile4n(2, P + m * np, np, wt, (const float *const *)sw2, ngw, bpg, PF_BYTES, acc);
+                store_tile(a, w, nn[0], m, T4, acc[0], out, ldo);
+                store_tile(a, w, nn[1], m, T4, acc[1], out, ldo);
+            }
+        }
+        for (size_t n = n0 + 2 * half * T4; n + T4 <= n1; n += T4) {
+            const uint8_t *wt[1] = {w->data + n * rb};
             tile_scales(w, n, T4, sw);
             for (size_t m = 0; m < a->M; m++) {
-                __m256 acc[T4];
-                tile4(P + m * np, np, w->data + n * rb, sw, ngw, bpg, PF_BYTES, acc);
-                store_tile(a, w, n, m, T4, acc, out, ldo);
+                __m256 acc[1][T4];
+                tile4n(1, P + m * np, np, wt, (const float *const *)sw2, ngw, bpg, PF_BYTES, acc);
+                store_tile(a, w, n, m, T4, acc[0], out, ldo);
             }
         }
         return;
