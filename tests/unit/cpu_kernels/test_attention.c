@@ -295,6 +295,7 @@ static void suite_sdpa_kv(void)
         {2, 1, 1, 1, 33, 0},    /* one key */
         {12, 2, 1, 45, 20, 1},  /* decode, G 6, head size 20: row, key and lane tails of the
                                  * grouped scores */
+        {3, 1, 1, 50, 24, 1},   /* decode, G 3: an odd last row */
     };
     for (int isa = CPU_ISA_SCALAR; isa <= CPU_ISA_AVX512; isa++) {
         if ((cpu_isa)isa > cpu_isa_supported()) {
