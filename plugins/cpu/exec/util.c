@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 size_t cpu_type_bits(grt_element_type type)
 {
@@ -219,6 +220,21 @@ void *cpu_aligned_alloc(size_t bytes)
         return NULL;
     bytes = (bytes + CPU_ALIGNMENT - 1) / CPU_ALIGNMENT * CPU_ALIGNMENT;
     return aligned_alloc(CPU_ALIGNMENT, bytes);
+}
+
+void *cpu_large_alloc(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < huge / 2 || bytes > SIZE_MAX - huge)
+        return cpu_aligned_alloc(bytes);
+    bytes = (bytes + huge - 1) / huge * huge;
+    void *p = NULL;
+    if (posix_memalign(&p, huge, bytes) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+    return p;
 }
 
 void cpu_aligned_free(void *ptr)
