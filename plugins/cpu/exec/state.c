@@ -310,7 +310,7 @@ static grt_status grow(const grt_host_api *host, cpu_state *s, size_t blocks, si
                               "state variable '%s': %lld rows do not fit in memory", s->var->id,
                               (long long)ncap);
     size_t bytes = blocks * (size_t)ncap * row_bytes;
-    uint8_t *nb = cpu_large_alloc(bytes ? bytes : CPU_ALIGNMENT); /* huge pages from 1 MiB */
+    uint8_t *nb = cpu_large_alloc(bytes ? bytes : CPU_ALIGNMENT); /* huge pages from 2 MiB */
     if (!nb)
         return cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY,
                               "state variable '%s': cannot allocate %zu bytes", s->var->id, bytes);

@@ -225,7 +225,7 @@ void *cpu_aligned_alloc(size_t bytes)
 void *cpu_large_alloc(size_t bytes)
 {
     const size_t huge = (size_t)2 << 20;
-    if (bytes < huge / 2 || bytes > SIZE_MAX - huge)
+    if (bytes < huge || bytes > SIZE_MAX - huge)
         return cpu_aligned_alloc(bytes);
     bytes = (bytes + huge - 1) / huge * huge;
     void *p = NULL;

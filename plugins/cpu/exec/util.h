@@ -59,9 +59,11 @@ void cpu_copy_to_dense(const grt_tensor_desc *desc, void *dst);
 /* 64-byte aligned allocation of at least `bytes` (at least CPU_ALIGNMENT); NULL on failure. */
 void *cpu_aligned_alloc(size_t bytes);
 void cpu_aligned_free(void *ptr);
-/* cpu_aligned_alloc for large buffers read in whole every step (the KV cache): from 1 MiB on,
- * whole 2 MiB huge pages (the size rounded up, MADV_HUGEPAGE advised), so reading it costs one
- * TLB miss per 2 MiB instead of per 4 KiB. Free with cpu_aligned_free. */
+/* cpu_aligned_alloc for large buffers read in whole every step (the KV cache): from 2 MiB on,
+ * whole 2 MiB huge pages (the size rounded up to a multiple, MADV_HUGEPAGE advised), so reading
+ * it costs one TLB miss per 2 MiB instead of per 4 KiB; smaller buffers are not rounded up (from
+ * 1 MiB on that cost TinyLlama's 44 KV buffers at 576 positions 69 MiB of peak RSS). Free with
+ * cpu_aligned_free. */
 void *cpu_large_alloc(size_t bytes);
 
 /* 0 when the environment variable `name` is "0", "off", "no" or "false" (a switch that is on
