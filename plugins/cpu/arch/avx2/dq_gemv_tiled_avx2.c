@@ -102,7 +102,7 @@ static inline __attribute__((always_inline)) void tile4n(const int NS, const pai
             acc[t][r] = _mm256_setzero_ps();
     if (bpg == 1) { /* group 32: a pair spans groups 2p and 2p + 1 */
         for (size_t p = 0; p < np; p++)
-            for (int t = 0; t < NS; t++, wt[t - 1] += 32 * T4) {
+            for (int t = 0; t < NS; t++) {
                 _mm_prefetch((const char *)wt[t] + pf, _MM_HINT_T0);
                 _mm_prefetch((const char *)wt[t] + pf + 64, _MM_HINT_T0);
                 for (int r = 0; r < T4; r++) {
@@ -111,6 +111,7 @@ static inline __attribute__((always_inline)) void tile4n(const int NS, const pai
                     __m256 d = _mm256_cvtepi32_ps(dot4(wt[t] + 32 * r, P[p].xe, P[p].xo));
                     acc[t][r] = _mm256_fmadd_ps(d, _mm256_mul_ps(P[p].s, swv), acc[t][r]);
                 }
+                wt[t] += 32 * T4;
             }
     } else {
         const size_t ppg = bpg / 2; /* pairs per group */
