@@ -16,7 +16,10 @@
  * `nsplit` slices of the key range (flash decoding: when there are too few tasks to keep every
  * thread busy, e.g. decode with few heads, each slice keeps its own max / sum / accumulator and
  * the caller merges them). Keys and values stream in tiles of KT rows; memory is O(tile) and time
- * linear in Skv per query. Inner loops per ISA (sdpa_isa.h), chosen by cpu_isa_active().
+ * linear in Skv per query. Inner loops per ISA (sdpa_isa.h), chosen by cpu_isa_active(); with one
+ * query position per task (decode) and a table that has them, the group's scores and weighted
+ * value sums come from one scores_rows / accum_rows call per tile, so each key and value row is
+ * loaded once for several query rows.
  * Scratch: cpu_scratch slot 0 in every worker, slot 1 in the caller (slice partials); nothing is
  * allocated per call once the sizes were seen. Reentrant.
  */
