@@ -184,8 +184,8 @@ static inline __attribute__((always_inline)) void tile8(const int8_t *xq, const 
 static void tile_corr(const cpu_dq_w *w, size_t n, const int T, const float *zs, float *corr)
 {
     const size_t ngw = w->ngw;
-    const uint16_t *ts = (const uint16_t *)(w->tparams + n * ngw * 3);
-    const uint8_t *tz = w->tparams + n * ngw * 3 + (size_t)T * ngw * 2;
+    const uint16_t *ts = cpu_dq_tile_scales(w, n);
+    const uint8_t *tz = cpu_dq_tile_zps(w, n);
     const __m256 shift = _mm256_set1_ps(w->bits == 8 ? 128.0f : 0.0f);
     __m256 c = _mm256_setzero_ps();
     const size_t step = T == 8 ? 1 : 2; /* groups per 8 entries */

@@ -258,14 +258,14 @@ static inline __attribute__((always_inline)) void tile_rows(const int NS, const 
                                                             float *out, size_t ldo,
                                                             const float *pbuf)
 {
-    const size_t T = (size_t)w->tile, ngw = w->ngw, rb = cpu_dq_row_bytes(w);
+    const size_t ngw = w->ngw, rb = cpu_dq_row_bytes(w);
     const size_t nn[2] = {n, n2};
     const uint8_t *wt[2], *tz[2];
     const uint16_t *ts[2];
     for (int t = 0; t < NS; t++) { /* tile parameters of tile nn / T (dq.h) */
         wt[t] = w->data + nn[t] * rb;
-        ts[t] = (const uint16_t *)(w->tparams + nn[t] * ngw * 3);
-        tz[t] = w->tparams + nn[t] * ngw * 3 + T * ngw * 2;
+        ts[t] = cpu_dq_tile_scales(w, nn[t]);
+        tz[t] = cpu_dq_tile_zps(w, nn[t]);
     }
     const size_t bpg = w->G / CPU_DQ_BLOCK, np = a->nb / 2;
     for (size_t m = 0; m < a->M; m++) {

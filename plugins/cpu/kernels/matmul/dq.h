@@ -181,6 +181,17 @@ static inline size_t cpu_dq_tparams_bytes(const cpu_dq_w *w)
     return cpu_dq_tparams_ok(w) ? (w->N + T - 1) / T * T * w->ngw * 3 : 0;
 }
 
+/* The tile parameters of the tile whose first row is n (n % T == 0, T = w->tile): its [ngw][T] f16
+ * scales and its [ngw][T] u8 zero points (w->tparams != NULL). */
+static inline const uint16_t *cpu_dq_tile_scales(const cpu_dq_w *w, size_t n)
+{
+    return (const uint16_t *)(w->tparams + n * w->ngw * 3);
+}
+static inline const uint8_t *cpu_dq_tile_zps(const cpu_dq_w *w, size_t n)
+{
+    return w->tparams + n * w->ngw * 3 + (size_t)w->tile * w->ngw * 2;
+}
+
 /* A tiled copy of the row-major weight w (cpu_dq_weight; cpu_dq_tileable), values mapped
  * (w->xor_mask applied), followed by its tile parameters when cpu_dq_tparams_ok(w), in new memory
  * (2 MiB aligned and advised for huge pages when large); rows split over `pool` (may be NULL).
