@@ -169,7 +169,8 @@ static void av_accum(float *acc, const float *p, const float *v, size_t n, size_
     }
 }
 
-/* Scores of query rows 0..3 (rows of D at q) against keys 0..3 (rows of D at k): out[r * ldo + j]. */
+/* Scores of query rows 0..3 (rows of D at q) against keys 0..3 (rows of D at k):
+ * out[r * ldo + j]. */
 SD_INLINE void scores_4x4(const float *q, const float *k, size_t D, float *out, size_t ldo)
 {
     __m512 a[16]; /* a[4 r + j]: row r, key j */
