@@ -16,8 +16,9 @@
 
 extern int th_failures;
 extern cpu_pool *th_pool; /* shared by all runs; may be NULL */
-/* Benchmarks: caps the ISA at `isa` (a cpu_isa_name; NULL: GENRT_CPU_ISA's cap) and makes th_pool with
- * `threads` threads (none for 1). Returns 0, and does nothing, for an unknown ISA name. */
+/* Benchmarks: caps the ISA at `isa` (a cpu_isa_name; NULL: GENRT_CPU_ISA's cap) and makes
+ * th_pool with `threads` threads (none for 1). Returns 0, and does nothing, for an unknown ISA
+ * name. */
 int th_bench_setup(const char *isa, int threads);
 
 #define TH_CHECK(cond, ...)                                                                       \
