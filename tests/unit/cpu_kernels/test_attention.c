@@ -5,7 +5,8 @@
  * against direct reference formulas; SDPA reading k / v in place from KV-cache views (strided
  * [B, Hkv, cap, D] rows, stored as f32, f16, bf16 or u8 with per-group scale and min; GQA,
  * causal, decode with the key range split across threads, head sizes 64/80/96/128 and odd ones)
- * with each ISA path forced in turn (AVX-512 skipped with a reason when the CPU lacks it).
+ * with each ISA path forced in turn (AVX-512 skipped with a reason when the CPU lacks it), the
+ * dense cases too.
  */
 #include <math.h>
 #include <stdio.h>
@@ -94,6 +95,10 @@ static const scase scases[] = {
     {2, 2, 1, 4, 9, 8, 8, 0, 0, 2, {4, 9}},                /* mask [Sq, Skv] */
     {2, 2, 2, 3, 70, 8, 8, 1, 0, 4, {2, 1, 3, 70}},        /* mask [B, 1, Sq, Skv] + causal */
     {1, 3, 3, 1, 33, 8, 8, 0, 0, 4, {1, 3, 1, 1}},         /* mask broadcast over keys */
+    /* decode with a mask per head and key: the grouped tiles take keys from both halves of a
+     * slice, so each score must meet its own key's mask value (GQA 4, uneven halves, slices) */
+    {1, 8, 2, 1, 200, 64, 64, 1, 0, 4, {1, 8, 1, 200}},
+    {1, 7, 1, 1, 77, 80, 80, 1, 0, 3, {7, 1, 77}},         /* G 7: a 3-row tail; column tail */
 };
 
 static void test_sdpa(grt_element_type t, const scase *c)
@@ -121,7 +126,8 @@ static void test_sdpa(grt_element_type t, const scase *c)
     th_fill(&in[0], -1, 1);
     th_fill(&in[1], -1, 1);
     th_fill(&in[2], -1, 1);
-    TH_CHECK(th_run(GRT_OP_SDPA, in, n_in, &O, 1) == GRT_OK, "sdpa: %s", th_last_error());
+    TH_CHECK(th_run(GRT_OP_SDPA, in, n_in, &O, 1) == GRT_OK, "sdpa %s: %s",
+             cpu_isa_name(cpu_isa_active()), th_last_error());
     double scale = c->scale != 0 ? c->scale : 1 / sqrt((double)c->D);
     grt_shape full = {.rank = 4, .dims = {c->B, c->Hq, c->Sq, c->Skv}};
     double *ref = calloc((size_t)(c->B * c->Hq * c->Sq * c->Dv), sizeof(double));
@@ -158,7 +164,11 @@ static void test_sdpa(grt_element_type t, const scase *c)
                                 th_get(&in[2], (size_t)(((b * c->Hkv + hk) * c->Skv + j) * c->Dv + d));
             }
         }
-    th_compare(&O, ref, 2, "sdpa");
+    char what[96];
+    snprintf(what, sizeof what, "sdpa %s %s Hq=%lld Hkv=%lld Sq=%lld Skv=%lld mask rank %u",
+             cpu_isa_name(cpu_isa_active()), cpu_type_name(t), (long long)c->Hq,
+             (long long)c->Hkv, (long long)c->Sq, (long long)c->Skv, c->mrank);
+    th_compare(&O, ref, 2, what);
     free(ref);
     free(s);
     for (uint32_t i = 0; i < n_in; i++)
@@ -296,6 +306,8 @@ static void suite_sdpa_kv(void)
         {12, 2, 1, 45, 20, 1},  /* decode, G 6, head size 20: row, key and lane tails of the
                                  * grouped scores */
         {3, 1, 1, 50, 24, 1},   /* decode, G 3: an odd last row */
+        {8, 2, 1, 333, 64, 1},  /* decode: two slices per head of odd length, each read as
+                                 * two halves (one of them a key shorter) in several steps */
     };
     for (int isa = CPU_ISA_SCALAR; isa <= CPU_ISA_AVX512; isa++) {
         if ((cpu_isa)isa > cpu_isa_supported()) {
@@ -358,8 +370,14 @@ void suite_attention(void)
             test_rope(ft[t], mode, 12, 2, 2, GRT_I64);
             test_rope(ft[t], mode, 0, 2, 1, GRT_I32);
         }
-        for (size_t c = 0; c < sizeof scases / sizeof scases[0]; c++)
-            test_sdpa(ft[t], &scases[c]);
+        for (int isa = CPU_ISA_SCALAR; isa <= CPU_ISA_AVX512; isa++) {
+            if ((cpu_isa)isa > cpu_isa_supported())
+                continue; /* suite_sdpa_kv said so */
+            cpu_isa prev = cpu_isa_force((cpu_isa)isa);
+            for (size_t c = 0; c < sizeof scases / sizeof scases[0]; c++)
+                test_sdpa(ft[t], &scases[c]);
+            cpu_isa_force(prev);
+        }
     }
     test_sdpa_peaked();
 }

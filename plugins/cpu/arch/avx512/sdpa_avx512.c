@@ -49,6 +49,21 @@ SD_INLINE __m512 dot_lanes(const float *q, const float *k, size_t D)
     return a;
 }
 
+/* 16 floats at x: all of them when `full` (a constant at every call: a plain load, where a masked
+ * one costs an extra vector uop), else the lanes of m. */
+SD_INLINE __m512 load16(int full, __mmask16 m, const float *x)
+{
+    return full ? _mm512_loadu_ps(x) : _mm512_maskz_loadu_ps(m, x);
+}
+
+/* Prefetch (into L2) of the line pf floats past x; nothing for pf = 0 (a constant 0 at the calls
+ * that never prefetch, so the code goes away there). */
+SD_INLINE void prefetch_ahead(const float *x, size_t pf)
+{
+    if (pf != 0)
+        _mm_prefetch((const char *)(x + pf), _MM_HINT_T1);
+}
+
 /* Lane sums of a[0..16) as one vector, lane j = sum of a[j]: a transpose-and-add tree (45 vector
  * ops for 16 sums, against ~10 per sum for _mm512_reduce_add_ps). */
 SD_INLINE __m512 hsum16x16(const __m512 *a)
@@ -68,54 +83,64 @@ SD_INLINE __m512 hsum16x16(const __m512 *a)
                          _mm512_shuffle_f32x4(d0, d1, _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
-static void av_scores(const float *q, const float *k, size_t n, size_t D, float *out)
+/* Row j of a block of key or value rows: kp[j] when the rows are given one pointer each, else
+ * kc + j * len (dense). Every caller passes one of them as a constant NULL, so each use compiles
+ * to one addressing mode. */
+SD_INLINE const float *row_at(const float *const *kp, const float *kc, size_t j, size_t len)
+{
+    return kp != NULL ? kp[j] : kc + j * len;
+}
+
+/* out[c] = dot(q, row c) for c < n (rows: row_at(kp, kc, c, D)): 16 keys per step in 16
+ * accumulators with one reduction tree, then 4 keys per step, then one. pf: prefetch_ahead of
+ * each full row vector of the 16-key steps. */
+SD_INLINE void scores_one(const float *q, const float *const *kp, const float *kc, size_t n,
+                          size_t D, float *out, size_t pf)
 {
     size_t c = 0;
-    for (; c + 16 <= n; c += 16) { /* 16 keys: 16 accumulators, one reduction tree */
-        const float *kc = k + c * D;
+    for (; c + 16 <= n; c += 16) {
         __m512 a[16];
         for (int j = 0; j < 16; j++)
             a[j] = _mm512_setzero_ps();
         size_t d = 0;
         for (; d + 16 <= D; d += 16) {
             __m512 qv = _mm512_loadu_ps(q + d);
-            for (int j = 0; j < 16; j++)
-                a[j] = _mm512_fmadd_ps(qv, _mm512_loadu_ps(kc + (size_t)j * D + d), a[j]);
+            for (int j = 0; j < 16; j++) {
+                const float *x = row_at(kp, kc, c + (size_t)j, D) + d;
+                prefetch_ahead(x, pf);
+                a[j] = _mm512_fmadd_ps(qv, _mm512_loadu_ps(x), a[j]);
+            }
         }
         if (d < D) {
             __mmask16 m = cpu_avx512_lanes(D - d);
             __m512 qv = _mm512_maskz_loadu_ps(m, q + d);
             for (int j = 0; j < 16; j++)
-                a[j] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, kc + (size_t)j * D + d), a[j]);
+                a[j] = _mm512_fmadd_ps(
+                    qv, _mm512_maskz_loadu_ps(m, row_at(kp, kc, c + (size_t)j, D) + d), a[j]);
         }
         _mm512_storeu_ps(out + c, hsum16x16(a));
     }
     for (; c + 4 <= n; c += 4) {
-        const float *k0 = k + c * D, *k1 = k0 + D, *k2 = k1 + D, *k3 = k2 + D;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        size_t d = 0;
-        for (; d + 16 <= D; d += 16) {
-            __m512 qv = _mm512_loadu_ps(q + d);
-            a0 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k0 + d), a0);
-            a1 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k1 + d), a1);
-            a2 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k2 + d), a2);
-            a3 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k3 + d), a3);
-        }
-        if (d < D) {
-            __mmask16 m = cpu_avx512_lanes(D - d);
+        __m512 a[4];
+        for (int j = 0; j < 4; j++)
+            a[j] = _mm512_setzero_ps();
+        for (size_t d = 0; d < D; d += 16) {
+            __mmask16 m = d + 16 <= D ? (__mmask16)0xffff : cpu_avx512_lanes(D - d);
             __m512 qv = _mm512_maskz_loadu_ps(m, q + d);
-            a0 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k0 + d), a0);
-            a1 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k1 + d), a1);
-            a2 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k2 + d), a2);
-            a3 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k3 + d), a3);
+            for (int j = 0; j < 4; j++)
+                a[j] = _mm512_fmadd_ps(
+                    qv, _mm512_maskz_loadu_ps(m, row_at(kp, kc, c + (size_t)j, D) + d), a[j]);
         }
-        out[c] = _mm512_reduce_add_ps(a0);
-        out[c + 1] = _mm512_reduce_add_ps(a1);
-        out[c + 2] = _mm512_reduce_add_ps(a2);
-        out[c + 3] = _mm512_reduce_add_ps(a3);
+        for (int j = 0; j < 4; j++)
+            out[c + (size_t)j] = _mm512_reduce_add_ps(a[j]);
     }
     for (; c < n; c++)
-        out[c] = _mm512_reduce_add_ps(dot_lanes(q, k + c * D, D));
+        out[c] = _mm512_reduce_add_ps(dot_lanes(q, row_at(kp, kc, c, D), D));
+}
+
+static void av_scores(const float *q, const float *k, size_t n, size_t D, float *out)
+{
+    scores_one(q, NULL, k, n, D, out, 0);
 }
 
 static float av_exp_sum(float *sc, size_t n, float m)
@@ -140,114 +165,158 @@ static void av_scale(float *a, size_t n, float alpha)
     }
 }
 
-static void av_accum(float *acc, const float *p, const float *v, size_t n, size_t Dv)
+/* scores_rx4's products over the 16 columns at d (full: all exist, else the lanes of m), with
+ * prefetch_ahead of each key row's vector. */
+SD_INLINE void scores_rx4_lanes(__m512 *a, const float *q, int nr, const float *const *k, size_t D,
+                                size_t d, int full, __mmask16 m, size_t pf)
 {
-    size_t d = 0;
-    for (; d + 64 <= Dv; d += 64) {
-        __m512 a0 = _mm512_loadu_ps(acc + d), a1 = _mm512_loadu_ps(acc + d + 16);
-        __m512 a2 = _mm512_loadu_ps(acc + d + 32), a3 = _mm512_loadu_ps(acc + d + 48);
-        for (size_t c = 0; c < n; c++) {
-            const float *vr = v + c * Dv + d;
-            __m512 pc = _mm512_set1_ps(p[c]);
-            a0 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr), a0);
-            a1 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr + 16), a1);
-            a2 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr + 32), a2);
-            a3 = _mm512_fmadd_ps(pc, _mm512_loadu_ps(vr + 48), a3);
-        }
-        _mm512_storeu_ps(acc + d, a0);
-        _mm512_storeu_ps(acc + d + 16, a1);
-        _mm512_storeu_ps(acc + d + 32, a2);
-        _mm512_storeu_ps(acc + d + 48, a3);
+    __m512 kv[4];
+    for (int j = 0; j < 4; j++) {
+        prefetch_ahead(k[j] + d, pf);
+        kv[j] = load16(full, m, k[j] + d);
     }
-    for (; d < Dv; d += 16) { /* 16 columns at a time, the last masked */
-        __mmask16 k = cpu_avx512_lanes(Dv - d);
-        __m512 a0 = _mm512_maskz_loadu_ps(k, acc + d);
-        for (size_t c = 0; c < n; c++)
-            a0 = _mm512_fmadd_ps(_mm512_set1_ps(p[c]), _mm512_maskz_loadu_ps(k, v + c * Dv + d),
-                                 a0);
-        _mm512_mask_storeu_ps(acc + d, k, a0);
+    for (int r = 0; r < nr; r++) {
+        __m512 qv = load16(full, m, q + (size_t)r * D + d);
+        for (int j = 0; j < 4; j++)
+            a[4 * r + j] = _mm512_fmadd_ps(qv, kv[j], a[4 * r + j]);
     }
 }
 
-/* Scores of query rows 0..3 (rows of D at q) against keys 0..3 (rows of D at k):
- * out[r * ldo + j]. */
-SD_INLINE void scores_4x4(const float *q, const float *k, size_t D, float *out, size_t ldo)
+/* Scores of query rows 0..nr-1 (nr <= 4, rows of D at q) against the 4 key rows k[0..3]:
+ * out[r * ldo + j]. nr is a constant at every call, so the loops unroll. */
+SD_INLINE void scores_rx4(const float *q, int nr, const float *const *k, size_t D, float *out,
+                          size_t ldo, size_t pf)
 {
     __m512 a[16]; /* a[4 r + j]: row r, key j */
     for (int i = 0; i < 16; i++)
         a[i] = _mm512_setzero_ps();
-    for (size_t d = 0; d < D; d += 16) {
-        __mmask16 m = d + 16 <= D ? (__mmask16)0xffff : cpu_avx512_lanes(D - d);
-        __m512 kv[4];
-        for (int j = 0; j < 4; j++)
-            kv[j] = _mm512_maskz_loadu_ps(m, k + (size_t)j * D + d);
-        for (int r = 0; r < 4; r++) {
-            __m512 qv = _mm512_maskz_loadu_ps(m, q + (size_t)r * D + d);
-            for (int j = 0; j < 4; j++)
-                a[4 * r + j] = _mm512_fmadd_ps(qv, kv[j], a[4 * r + j]);
-        }
-    }
+    size_t d = 0;
+    for (; d + 16 <= D; d += 16)
+        scores_rx4_lanes(a, q, nr, k, D, d, 1, 0xffff, pf);
+    if (d < D)
+        scores_rx4_lanes(a, q, nr, k, D, d, 0, cpu_avx512_lanes(D - d), pf);
     __m512 s = hsum16x16(a); /* lanes 4r..4r+3: row r, keys 0..3 */
     _mm_storeu_ps(out, _mm512_castps512_ps128(s));
-    _mm_storeu_ps(out + ldo, _mm512_extractf32x4_ps(s, 1));
-    _mm_storeu_ps(out + 2 * ldo, _mm512_extractf32x4_ps(s, 2));
-    _mm_storeu_ps(out + 3 * ldo, _mm512_extractf32x4_ps(s, 3));
+    if (nr > 1)
+        _mm_storeu_ps(out + ldo, _mm512_extractf32x4_ps(s, 1));
+    if (nr > 2)
+        _mm_storeu_ps(out + 2 * ldo, _mm512_extractf32x4_ps(s, 2));
+    if (nr > 3)
+        _mm_storeu_ps(out + 3 * ldo, _mm512_extractf32x4_ps(s, 3));
 }
 
-static void av_scores_rows(const float *q, size_t R, const float *k, size_t n, size_t D,
-                           float *out, size_t ldo)
+/* scores_rows for query rows 0..nr-1: 4 keys per step (with prefetch_ahead), then one key at a
+ * time. */
+SD_INLINE void scores_rows_r(const float *q, int nr, const float *const *k, size_t n, size_t D,
+                             float *out, size_t ldo, size_t pf)
 {
-    size_t t = 0;
-    for (; t + 4 <= R; t += 4) {
-        size_t c = 0;
-        for (; c + 4 <= n; c += 4)
-            scores_4x4(q + t * D, k + c * D, D, out + t * ldo + c, ldo);
-        for (size_t r = t; c < n && r < t + 4; r++)
-            av_scores(q + r * D, k + c * D, n - c, D, out + r * ldo + c);
+    size_t c = 0;
+    for (; c + 4 <= n; c += 4)
+        scores_rx4(q, nr, k + c, D, out + c, ldo, pf);
+    for (; c < n; c++)
+        for (int r = 0; r < nr; r++)
+            out[(size_t)r * ldo + c] = _mm512_reduce_add_ps(dot_lanes(q + (size_t)r * D, k[c], D));
+}
+
+/* Query rows t .. t + nr - 1 (nr = min(4, R - t)), a constant nr for scores_rows_r. */
+SD_INLINE void scores_rows_t(const float *q, size_t nr, const float *const *k, size_t n, size_t D,
+                             float *out, size_t ldo, size_t pf)
+{
+    switch (nr) { /* one row: 16 keys per step */
+    case 4: scores_rows_r(q, 4, k, n, D, out, ldo, pf); break;
+    case 3: scores_rows_r(q, 3, k, n, D, out, ldo, pf); break;
+    case 2: scores_rows_r(q, 2, k, n, D, out, ldo, pf); break;
+    default: scores_one(q, k, NULL, n, D, out, pf); break;
     }
-    for (; t < R; t++)
-        av_scores(q + t * D, k, n, D, out + t * ldo);
 }
 
-/* accum for rows t0..t0+4 (acc rows of Dv at acc, weights at p with stride ldp): 64 columns per
- * pass in 16 accumulators, each value row's 4 vectors loaded once for the 4 rows. */
-SD_INLINE void accum_4rows(float *acc, const float *p, size_t ldp, const float *v, size_t n,
-                           size_t Dv)
+/* Groups of 4 query rows; only the first group prefetches (the others read the same keys). */
+static void av_scores_rows(const float *q, size_t R, const float *const *k, size_t n, size_t D,
+                           float *out, size_t ldo, size_t pf)
 {
-    for (size_t d = 0; d < Dv; d += 64) {
-        __mmask16 m[4];
+    for (size_t t = 0; t < R; t += 4) {
+        size_t nr = R - t < 4 ? R - t : 4;
+        if (t == 0 && pf != 0)
+            scores_rows_t(q, nr, k, n, D, out, ldo, pf);
+        else
+            scores_rows_t(q + t * D, nr, k, n, D, out + t * ldo, ldo, 0);
+    }
+}
+
+/* accum_rx on columns [d, d + 64) (full: all of them exist, else those below Dv), with
+ * prefetch_ahead of each value row's vectors. */
+SD_INLINE void accum_cols(float *acc, int nr, const float *p, size_t ldp, const float *const *vp,
+                          const float *vc, size_t n, size_t Dv, size_t d, int full, size_t pf)
+{
+    __mmask16 m[4];
+    for (int i = 0; i < 4; i++) {
+        size_t c0 = d + 16 * (size_t)i;
+        m[i] = full ? (__mmask16)0xffff : c0 >= Dv ? (__mmask16)0 : cpu_avx512_lanes(Dv - c0);
+    }
+    __m512 a[16]; /* a[4 r + i]: row r, columns d + 16 i */
+    for (int r = 0; r < nr; r++)
+        for (int i = 0; i < 4; i++)
+            a[4 * r + i] = load16(full, m[i], acc + (size_t)r * Dv + d + 16 * i);
+    for (size_t c = 0; c < n; c++) {
+        __m512 vv[4];
         for (int i = 0; i < 4; i++) {
-            size_t c0 = d + 16 * (size_t)i;
-            m[i] = c0 >= Dv ? (__mmask16)0 : cpu_avx512_lanes(Dv - c0);
+            const float *x = row_at(vp, vc, c, Dv) + d + 16 * i;
+            if (full || m[i])
+                prefetch_ahead(x, pf);
+            vv[i] = load16(full, m[i], x);
         }
-        __m512 a[16]; /* a[4 r + i]: row r, columns d + 16 i */
-        for (int r = 0; r < 4; r++)
+        for (int r = 0; r < nr; r++) {
+            __m512 pc = _mm512_set1_ps(p[(size_t)r * ldp + c]);
             for (int i = 0; i < 4; i++)
-                a[4 * r + i] = _mm512_maskz_loadu_ps(m[i], acc + (size_t)r * Dv + d + 16 * i);
-        for (size_t c = 0; c < n; c++) {
-            __m512 vv[4];
-            for (int i = 0; i < 4; i++)
-                vv[i] = _mm512_maskz_loadu_ps(m[i], v + c * Dv + d + 16 * i);
-            for (int r = 0; r < 4; r++) {
-                __m512 pc = _mm512_set1_ps(p[(size_t)r * ldp + c]);
-                for (int i = 0; i < 4; i++)
-                    a[4 * r + i] = _mm512_fmadd_ps(pc, vv[i], a[4 * r + i]);
-            }
+                a[4 * r + i] = _mm512_fmadd_ps(pc, vv[i], a[4 * r + i]);
         }
-        for (int r = 0; r < 4; r++)
-            for (int i = 0; i < 4; i++)
-                _mm512_mask_storeu_ps(acc + (size_t)r * Dv + d + 16 * i, m[i], a[4 * r + i]);
+    }
+    for (int r = 0; r < nr; r++)
+        for (int i = 0; i < 4; i++)
+            _mm512_mask_storeu_ps(acc + (size_t)r * Dv + d + 16 * i, m[i], a[4 * r + i]);
+}
+
+/* accum for rows 0..nr-1 (nr <= 4; acc rows of Dv at acc, weights at p with stride ldp; value
+ * row c at row_at(vp, vc, c, Dv)): 64 columns per pass in 4 nr accumulators, each value row's 4
+ * vectors loaded once for the nr rows. nr is a constant at every call, so the loops unroll. */
+SD_INLINE void accum_rx(float *acc, int nr, const float *p, size_t ldp, const float *const *vp,
+                        const float *vc, size_t n, size_t Dv, size_t pf)
+{
+    size_t d = 0;
+    for (; d + 64 <= Dv; d += 64)
+        accum_cols(acc, nr, p, ldp, vp, vc, n, Dv, d, 1, pf);
+    if (d < Dv)
+        accum_cols(acc, nr, p, ldp, vp, vc, n, Dv, d, 0, pf);
+}
+
+static void av_accum(float *acc, const float *p, const float *v, size_t n, size_t Dv)
+{
+    accum_rx(acc, 1, p, 0, NULL, v, n, Dv, 0);
+}
+
+/* Rows t .. t + nr - 1 (nr = min(4, R - t)), a constant nr for accum_rx. */
+SD_INLINE void accum_rows_t(float *acc, size_t nr, const float *p, size_t ldp,
+                            const float *const *v, size_t n, size_t Dv, size_t pf)
+{
+    switch (nr) {
+    case 4: accum_rx(acc, 4, p, ldp, v, NULL, n, Dv, pf); break;
+    case 3: accum_rx(acc, 3, p, ldp, v, NULL, n, Dv, pf); break;
+    case 2: accum_rx(acc, 2, p, ldp, v, NULL, n, Dv, pf); break;
+    default: accum_rx(acc, 1, p, ldp, v, NULL, n, Dv, pf); break;
     }
 }
 
-static void av_accum_rows(float *acc, size_t R, const float *p, size_t ldp, const float *v,
-                          size_t n, size_t Dv)
+/* Groups of 4 rows; only the first group prefetches (the others read the same values). */
+static void av_accum_rows(float *acc, size_t R, const float *p, size_t ldp, const float *const *v,
+                          size_t n, size_t Dv, size_t pf)
 {
-    size_t t = 0;
-    for (; t + 4 <= R; t += 4)
-        accum_4rows(acc + t * Dv, p + t * ldp, ldp, v, n, Dv);
-    for (; t < R; t++)
-        av_accum(acc + t * Dv, p + t * ldp, v, n, Dv);
+    for (size_t t = 0; t < R; t += 4) {
+        size_t nr = R - t < 4 ? R - t : 4;
+        if (t == 0 && pf != 0)
+            accum_rows_t(acc, nr, p, ldp, v, n, Dv, pf);
+        else
+            accum_rows_t(acc + t * Dv, nr, p + t * ldp, ldp, v, n, Dv, 0);
+    }
 }
 
 const cpu_sdpa_ops cpu_sdpa_ops_avx512 = {av_scores, av_exp_sum,     av_scale,

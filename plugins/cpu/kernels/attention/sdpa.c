@@ -19,12 +19,15 @@
  * linear in Skv per query. Inner loops per ISA (sdpa_isa.h), chosen by cpu_isa_active(); with one
  * query position per task (decode) and a table that has them, the group's scores and weighted
  * value sums come from one scores_rows / accum_rows call per tile, so each key and value row is
- * loaded once for several query rows.
+ * loaded once for several query rows, and a tile takes its rows alternately from the two halves
+ * of the task's key range (two memory streams per core), prefetched ahead when they are read in
+ * place (sd_keys_group).
  * Scratch: cpu_scratch slot 0 in every worker, slot 1 in the caller (slice partials); nothing is
  * allocated per call once the sizes were seen. Reentrant.
  */
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../../arch/isa.h"
@@ -36,6 +39,7 @@
 
 #define SD_QROWS 32 /* query rows (heads x positions) per task, at least one position */
 #define SD_KT 64    /* key rows per tile */
+#define SD_PF_ROWS 8 /* decode: rows read in place from memory are prefetched this far ahead */
 
 /* Where the rows of k or v live. */
 typedef struct sd_src {
@@ -69,6 +73,12 @@ static size_t sd_limit(const sd_job *j, size_t i)
     return lim <= 0 ? 0 : (size_t)lim > j->Skv ? j->Skv : (size_t)lim;
 }
 
+/* Whether sd_tile returns the rows of s in place (f32 rows, not decoded into a buffer). */
+static int sd_inplace(const sd_src *s)
+{
+    return s->kv == NULL && s->t->type == GRT_F32;
+}
+
 /* nk rows [k0, k0 + nk) of kv head (b, hk) as f32: in place when they are dense f32, else
  * converted into buf. */
 static const float *sd_tile(const sd_job *j, const sd_src *s, size_t b, size_t hk, size_t k0,
@@ -80,7 +90,7 @@ static const float *sd_tile(const sd_job *j, const sd_src *s, size_t b, size_t h
                            s->row, buf);
         return buf;
     }
-    if (s->t->type == GRT_F32)
+    if (sd_inplace(s))
         return (const float *)s->t->data + r0 * s->row;
     cpu_load_row(s->t->type, s->t->data, r0 * s->row, nk * s->row, buf);
     return buf;
@@ -110,73 +120,127 @@ static size_t sd_rows(const sd_job *j)
     return j->G * j->qpos;
 }
 
-/* One tile of keys [k0, k0 + nk) for the task's query rows. */
-static void sd_tile_update(const sd_job *j, size_t b, size_t hk, size_t i0, size_t nq, size_t k0,
-                           size_t nk, const float *qb, const float *kt, const float *vt,
-                           float *acc, float *mx, float *sum, float *sc)
+/* Adds the mask to the n scores sc of query row (b, h, i) whose keys are k0 + c, or key[c] when
+ * key is not NULL. */
+static void sd_mask(const sd_job *j, size_t b, size_t h, size_t i, size_t k0, const size_t *key,
+                    float *sc, size_t n)
 {
-    const cpu_sdpa_ops *ops = j->ops;
-    /* One query position (decode): every row of the group sees the same keys, so all their
-     * scores come from one scores_rows call into sc[t * SD_KT ..] and their weighted value sums
-     * from one accum_rows call at the end; else one row at a time. */
-    const int rows = ops->scores_rows != NULL && ops->accum_rows != NULL && nq == 1;
-    size_t nrow = 0; /* rows mode: the keys every row sees */
-    if (rows) {
-        size_t lim = sd_limit(j, i0);
-        if (lim <= k0)
-            return;
-        nrow = lim - k0 < nk ? lim - k0 : nk;
-        ops->scores_rows(qb, j->G, kt, nrow, j->D, sc, SD_KT);
+    int64_t mo = (int64_t)b * j->ms[0] + (int64_t)h * j->ms[1] + (int64_t)i * j->ms[2];
+    for (size_t c = 0; c < n; c++)
+        sc[c] += cpu_ld(j->mask->type, j->mask->data,
+                        (size_t)(mo + (int64_t)(key ? key[c] : k0 + c) * j->ms[3]));
+}
+
+/* Online-softmax step of one query row over n scores: folds the new maximum into *mx, *sum and
+ * the row's accumulator a, and turns sc into the weights exp(sc - max). Returns 0 when every
+ * score so far is -inf (nothing to accumulate; sc unchanged). */
+static int sd_softmax(const sd_job *j, float *sc, size_t n, float *a, float *mx, float *sum)
+{
+    float tmax = sd_max(sc, n);
+    float mnew = tmax > *mx ? tmax : *mx;
+    if (mnew == -INFINITY)
+        return 0;
+    if (*mx != mnew && *mx != -INFINITY) {
+        float alpha = expf(*mx - mnew);
+        *sum *= alpha;
+        j->ops->scale(a, j->Dv, alpha);
     }
-    float *const sc_all = sc;
+    *mx = mnew;
+    *sum += j->ops->exp_sum(sc, n, mnew);
+    return 1;
+}
+
+/* One tile of keys [k0, k0 + nk) (rows kt, vt) for the task's query rows, one row at a time. */
+static void sd_tile_each(const sd_job *j, size_t b, size_t hk, size_t i0, size_t nq, size_t k0,
+                         size_t nk, const float *qb, const float *kt, const float *vt, float *acc,
+                         float *mx, float *sum, float *sc)
+{
     for (size_t t = 0; t < j->G * nq; t++) {
         size_t h = hk * j->G + t / nq, i = i0 + t % nq;
         size_t lim = sd_limit(j, i);
         if (lim <= k0)
             continue;
         size_t n = lim - k0 < nk ? lim - k0 : nk;
-        if (rows)
-            sc = sc_all + t * SD_KT;
-        else
-            ops->scores(qb + t * j->D, kt, n, j->D, sc);
-        for (size_t c = 0; j->mask && c < n; c++) {
-            int64_t mo = (int64_t)b * j->ms[0] + (int64_t)h * j->ms[1] + (int64_t)i * j->ms[2] +
-                         (int64_t)(k0 + c) * j->ms[3];
-            sc[c] += cpu_ld(j->mask->type, j->mask->data, (size_t)mo);
-        }
-        float tmax = sd_max(sc, n);
-        float mnew = tmax > mx[t] ? tmax : mx[t];
-        if (mnew == -INFINITY) { /* everything so far is masked out */
-            if (rows)
-                memset(sc, 0, sizeof(float) * n); /* weight 0 in accum_rows */
-            continue;
-        }
-        float *a = acc + t * j->Dv;
-        if (mx[t] != mnew && mx[t] != -INFINITY) {
-            float alpha = expf(mx[t] - mnew);
-            sum[t] *= alpha;
-            ops->scale(a, j->Dv, alpha);
-        }
-        mx[t] = mnew;
-        sum[t] += ops->exp_sum(sc, n, mnew);
-        if (!rows)
-            ops->accum(a, sc, vt, n, j->Dv);
+        j->ops->scores(qb + t * j->D, kt, n, j->D, sc);
+        if (j->mask)
+            sd_mask(j, b, h, i, k0, NULL, sc, n);
+        if (sd_softmax(j, sc, n, acc + t * j->Dv, &mx[t], &sum[t]))
+            j->ops->accum(acc + t * j->Dv, sc, vt, n, j->Dv);
     }
-    if (rows)
-        ops->accum_rows(acc, j->G, sc_all, SD_KT, vt, nrow, j->Dv);
+}
+
+/* A decode tile: n <= SD_KT keys (positions key[c], f32 rows k[c] and v[c]) that every query row
+ * of the group sees; pfk / pfv: the prefetch distance (floats) for keys / values read in place
+ * from memory, 0 for rows decoded into a buffer. */
+typedef struct sd_gtile {
+    const float *k[SD_KT], *v[SD_KT];
+    size_t key[SD_KT], n, pfk, pfv;
+} sd_gtile;
+
+/* One decode tile for the G query rows of kv head (b, hk) at position i: their scores from one
+ * scores_rows call into sc[t * SD_KT ..], their weighted value sums from one accum_rows call, so
+ * each key and value row is loaded once for the whole group. */
+static void sd_tile_group(const sd_job *j, size_t b, size_t hk, size_t i, const sd_gtile *g,
+                          const float *qb, float *acc, float *mx, float *sum, float *sc)
+{
+    j->ops->scores_rows(qb, j->G, g->k, g->n, j->D, sc, SD_KT, g->pfk);
+    for (size_t t = 0; t < j->G; t++) {
+        float *st = sc + t * SD_KT;
+        if (j->mask)
+            sd_mask(j, b, hk * j->G + t, i, 0, g->key, st, g->n);
+        if (!sd_softmax(j, st, g->n, acc + t * j->Dv, &mx[t], &sum[t]))
+            memset(st, 0, sizeof(float) * g->n); /* weight 0 in accum_rows */
+    }
+    j->ops->accum_rows(acc, j->G, sc, SD_KT, g->v, g->n, j->Dv, g->pfv);
+}
+
+/* Decode (one query position i, every key of [kbeg, kend) visible): tiles of SD_KT / 2 keys from
+ * each half of the range, their rows taken alternately, so every step of the inner loops reads
+ * two memory streams far apart. One stream per core read the keys and values at about half the
+ * rate the weight GEMVs stream (docs/PERF.md "Decode attention"); the softmax does not depend on
+ * the order of the keys. kbuf / vbuf: SD_KT rows for keys and values stored in another precision. */
+static void sd_keys_group(const sd_job *j, size_t b, size_t hk, size_t i, size_t kbeg, size_t kend,
+                          const float *qb, float *acc, float *mx, float *sum, float *sc,
+                          float *kbuf, float *vbuf, sd_gtile *g)
+{
+    const size_t half = SD_KT / 2, na = (kend - kbeg + 1) / 2, mid = kbeg + na;
+    g->pfk = sd_inplace(&j->k) ? SD_PF_ROWS * j->D : 0;
+    g->pfv = sd_inplace(&j->v) ? SD_PF_ROWS * j->Dv : 0;
+    for (size_t s = 0; s < na; s += half) {
+        size_t ca = na - s < half ? na - s : half;
+        size_t cb = mid + s >= kend ? 0 : kend - mid - s < ca ? kend - mid - s : ca;
+        const float *ka = sd_tile(j, &j->k, b, hk, kbeg + s, ca, kbuf);
+        const float *va = sd_tile(j, &j->v, b, hk, kbeg + s, ca, vbuf);
+        const float *kb = cb ? sd_tile(j, &j->k, b, hk, mid + s, cb, kbuf + half * j->D) : NULL;
+        const float *vb = cb ? sd_tile(j, &j->v, b, hk, mid + s, cb, vbuf + half * j->Dv) : NULL;
+        g->n = 0;
+        for (size_t r = 0; r < ca; r++) {
+            g->k[g->n] = ka + r * j->D;
+            g->v[g->n] = va + r * j->Dv;
+            g->key[g->n++] = kbeg + s + r;
+            if (r < cb) {
+                g->k[g->n] = kb + r * j->D;
+                g->v[g->n] = vb + r * j->Dv;
+                g->key[g->n++] = mid + s + r;
+            }
+        }
+        sd_tile_group(j, b, hk, i, g, qb, acc, mx, sum, sc);
+    }
 }
 
 static void sd_range(void *arg, size_t begin, size_t end)
 {
     sd_job *j = arg;
     size_t D = j->D, Dv = j->Dv, R = sd_rows(j);
-    float *mem = cpu_scratch(0, sizeof(float) * (R * (D + Dv + 2) + SD_KT * (D + Dv + R)));
+    size_t fl = R * (D + Dv + 2) + SD_KT * (D + Dv + R);
+    float *mem = cpu_scratch(0, sizeof(float) * fl + sizeof(sd_gtile) + 64);
     if (mem == NULL) {
         atomic_store(&j->failed, 1);
         return;
     }
     float *qb = mem, *acc = qb + R * D, *mx = acc + R * Dv, *sum = mx + R;
     float *kbuf = sum + R, *vbuf = kbuf + SD_KT * D, *sc = vbuf + SD_KT * Dv;
+    sd_gtile *g = (sd_gtile *)(((uintptr_t)(mem + fl) + 63) & ~(uintptr_t)63);
     for (size_t task = begin; task < end; task++) {
         size_t split = task % j->nsplit, base = task / j->nsplit;
         size_t blk = base % j->qblocks, bhk = base / j->qblocks;
@@ -194,11 +258,16 @@ static void sd_range(void *arg, size_t begin, size_t end)
         size_t kbeg = split * j->slice, kend = sd_limit(j, i0 + nq - 1);
         if (j->nsplit > 1 && kend > kbeg + j->slice)
             kend = kbeg + j->slice;
-        for (size_t k0 = kbeg; k0 < kend; k0 += SD_KT) {
-            size_t nk = kend - k0 < SD_KT ? kend - k0 : SD_KT;
-            const float *kt = sd_tile(j, &j->k, b, hk, k0, nk, kbuf);
-            const float *vt = sd_tile(j, &j->v, b, hk, k0, nk, vbuf);
-            sd_tile_update(j, b, hk, i0, nq, k0, nk, qb, kt, vt, acc, mx, sum, sc);
+        if (nq == 1 && j->ops->scores_rows != NULL && j->ops->accum_rows != NULL) {
+            if (kend > kbeg)
+                sd_keys_group(j, b, hk, i0, kbeg, kend, qb, acc, mx, sum, sc, kbuf, vbuf, g);
+        } else {
+            for (size_t k0 = kbeg; k0 < kend; k0 += SD_KT) {
+                size_t nk = kend - k0 < SD_KT ? kend - k0 : SD_KT;
+                const float *kt = sd_tile(j, &j->k, b, hk, k0, nk, kbuf);
+                const float *vt = sd_tile(j, &j->v, b, hk, k0, nk, vbuf);
+                sd_tile_each(j, b, hk, i0, nq, k0, nk, qb, kt, vt, acc, mx, sum, sc);
+            }
         }
         for (size_t t = 0; t < j->G * nq; t++) {
             size_t h = hk * j->G + t / nq, i = i0 + t % nq;
@@ -287,7 +356,9 @@ static void sd_schedule(sd_job *j, int threads)
     j->qblocks = (j->Sq + j->qpos - 1) / j->qpos;
     j->nsplit = 1;
     j->slice = j->Skv;
-    size_t tasks = j->B * j->Hkv * j->qblocks, want = 4 * (size_t)threads;
+    /* two tasks per thread: more slices only add merges and shorter streams (docs/PERF.md
+     * "Decode attention from memory") */
+    size_t tasks = j->B * j->Hkv * j->qblocks, want = 2 * (size_t)threads;
     if (threads > 1 && j->qblocks == 1 && tasks < want && j->Skv >= 2 * SD_KT) {
         size_t ns = (want + tasks - 1) / tasks, maxs = j->Skv / SD_KT;
         j->nsplit = ns < maxs ? ns : maxs;

@@ -41,4 +41,26 @@ static void sc_accum(float *acc, const float *p, const float *v, size_t n, size_
     }
 }
 
-const cpu_sdpa_ops cpu_sdpa_ops_scalar = {sc_scores, sc_exp_sum, sc_scale, sc_accum, NULL, NULL};
+static void sc_scores_rows(const float *q, size_t R, const float *const *k, size_t n, size_t D,
+                           float *out, size_t ldo, size_t pf)
+{
+    (void)pf; /* no prefetch: the portable path */
+    for (size_t t = 0; t < R; t++)
+        for (size_t c = 0; c < n; c++)
+            out[t * ldo + c] = cpu_dot(q + t * D, k[c], D);
+}
+
+static void sc_accum_rows(float *acc, size_t R, const float *p, size_t ldp, const float *const *v,
+                          size_t n, size_t Dv, size_t pf)
+{
+    (void)pf;
+    for (size_t t = 0; t < R; t++)
+        for (size_t c = 0; c < n; c++) {
+            float pc = p[t * ldp + c];
+            for (size_t d = 0; d < Dv; d++)
+                acc[t * Dv + d] += pc * v[c][d];
+        }
+}
+
+const cpu_sdpa_ops cpu_sdpa_ops_scalar = {sc_scores,      sc_exp_sum,   sc_scale, sc_accum,
+                                          sc_scores_rows, sc_accum_rows};
