@@ -9,12 +9,15 @@
 
 #include "../kernels/fused/fused.h"
 #include "../kernels/kutil.h"
+#include "../kernels/matmul/linear.h"
 #include "util.h"
 
 int cpu_fuse_enabled(void)
 {
     return cpu_env_enabled("GENRT_CPU_FUSION");
 }
+
+#define FUSE_MAX_IN (2 * CPU_LINEAR_MAX_SIBLINGS) /* inputs of a fused node, at most */
 
 typedef struct fuse_ctx {
     cpu_plan *p;
@@ -111,6 +114,64 @@ static int match_add_rmsnorm(const fuse_ctx *f, uint32_t n, uint32_t ins[4])
     return 1;
 }
 
+/* Integer attribute `name` of node i (def when absent or not an integer). */
+static int64_t node_int(const cpu_plan *p, uint32_t i, const char *name, int64_t def)
+{
+    grt_attr_value a;
+    if (p->host->node_attr(p->g, i, name, &a) != GRT_OK || a.type != GRT_ATTR_INT)
+        return def;
+    return a.u.i;
+}
+
+/* Node i is a linear layer (MatMul(A, W^T), no transpose of A) of a constant compressed weight
+ * that a sibling group may take; the fused kernel checks the rest per infer (and runs the
+ * MatMuls unfused when they do not fit). */
+static int linear_candidate(const cpu_plan *p, uint32_t i)
+{
+    const cpu_node_plan *np = &p->nodes[i];
+    if (np->fn != cpu_k_matmul || np->n_in != 2 || np->n_out != 1 || np->var >= 0)
+        return 0;
+    uint32_t w = in_val(p, i, 1);
+    const grt_compression_info *c = p->consts[w].comp;
+    return p->values[w].kind == CPU_VAL_CONST && c != NULL && c->kind != GRT_COMPRESSION_NONE &&
+           in_val(p, i, 0) != w && node_int(p, i, "transpose_b", 0) != 0 &&
+           node_int(p, i, "transpose_a", 0) == 0;
+}
+
+/* Sibling MatMuls: the candidates from node i on that read the same A, with only Constant nodes
+ * (nothing at infer) between them, at most CPU_LINEAR_MAX_SIBLINGS. Returns the node after the
+ * group; for 2 or more the last member's new inputs {A, W, W_0, out_0, ...} go to ins and the
+ * group's size to *k (kernels/fused/fused.h). No consumer of an earlier member's output runs
+ * before the last member computes it: only Constants lie between them. */
+static uint32_t match_linears(const fuse_ctx *f, uint32_t i, uint32_t *ins, uint32_t *k,
+                              uint32_t *last)
+{
+    const cpu_plan *p = f->p;
+    uint32_t mem[CPU_LINEAR_MAX_SIBLINGS], n = 0, j = i;
+    *k = 0;
+    if (!linear_candidate(p, i))
+        return i + 1;
+    uint32_t a = in_val(p, i, 0);
+    for (; j < p->n_nodes && n < CPU_LINEAR_MAX_SIBLINGS; j++) {
+        if (p->nodes[j].op == GRT_OP_CONSTANT)
+            continue;
+        if (!linear_candidate(p, j) || in_val(p, j, 0) != a)
+            break;
+        mem[n++] = j;
+    }
+    if (n < 2)
+        return i + 1;
+    *k = n;
+    *last = mem[n - 1];
+    ins[0] = a;
+    ins[1] = in_val(p, *last, 1);
+    for (uint32_t m = 0; m + 1 < n; m++) {
+        ins[2 + 2 * m] = in_val(p, mem[m], 1);
+        ins[3 + 2 * m] = p->nodes[mem[m]].out_first;
+    }
+    return *last + 1;
+}
+
 static grt_status count_uses(fuse_ctx *f)
 {
     cpu_plan *p = f->p;
@@ -138,18 +199,28 @@ grt_status cpu_fuse_plan(cpu_plan *p)
     grt_status st = count_uses(&f);
     if (st != GRT_OK)
         goto done;
-    /* Add+RMSNorm needs 4 inputs instead of 2: collect the matches, then rebuild in_vals. */
-    ins = calloc(p->n_nodes ? p->n_nodes : 1, 4 * sizeof(*ins));
+    /* Add+RMSNorm needs 4 inputs instead of 2 and sibling MatMuls 2 per MatMul: collect the
+     * matches (hit[i]: the node's new input count, ins: the inputs), then rebuild in_vals. */
+    ins = calloc(p->n_nodes ? p->n_nodes : 1, FUSE_MAX_IN * sizeof(*ins));
     hit = calloc(p->n_nodes ? p->n_nodes : 1, 1);
     if (!ins || !hit) {
         st = cpu_host_error(p->host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory fusing ops");
         goto done;
     }
     uint32_t total = 0;
-    for (uint32_t i = 0; i < p->n_nodes; i++) {
-        hit[i] = (uint8_t)match_add_rmsnorm(&f, i, &ins[4 * (size_t)i]);
-        total += hit[i] ? 4 : p->nodes[i].n_in;
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        if (match_add_rmsnorm(&f, i, &ins[FUSE_MAX_IN * (size_t)i]))
+            hit[i] = 4;
+    for (uint32_t i = 0; i < p->n_nodes;) {
+        uint32_t li[FUSE_MAX_IN], k, last;
+        i = match_linears(&f, i, li, &k, &last);
+        if (k >= 2) { /* the group's last member takes the inputs */
+            memcpy(&ins[FUSE_MAX_IN * (size_t)last], li, 2 * k * sizeof(*ins));
+            hit[last] = (uint8_t)(2 * k);
+        }
     }
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        total += hit[i] ? hit[i] : p->nodes[i].n_in;
     nv = malloc((total ? total : 1) * sizeof(*nv));
     if (!nv) {
         st = cpu_host_error(p->host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory fusing ops");
@@ -158,18 +229,25 @@ grt_status cpu_fuse_plan(cpu_plan *p)
     uint32_t off = 0;
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         cpu_node_plan *np = &p->nodes[i];
-        if (hit[i]) {
-            memcpy(&nv[off], &ins[4 * (size_t)i], 4 * sizeof(*nv));
-            p->nodes[p->values[ins[4 * (size_t)i + 3]].producer].fn = cpu_k_fused_skip;
+        const uint32_t *ni = &ins[FUSE_MAX_IN * (size_t)i];
+        if (hit[i] && np->fn == cpu_k_rmsnorm) { /* Add+RMSNorm */
+            memcpy(&nv[off], ni, 4 * sizeof(*nv));
+            p->nodes[p->values[ni[3]].producer].fn = cpu_k_fused_skip;
             np->fn = cpu_k_fused_add_rmsnorm;
             np->n_in = 4;
-            if (p->max_in < 4)
-                p->max_in = 4;
+        } else if (hit[i]) { /* sibling MatMuls: the earlier ones only get output buffers */
+            memcpy(&nv[off], ni, hit[i] * sizeof(*nv));
+            for (uint32_t m = 3; m < hit[i]; m += 2)
+                p->nodes[p->values[ni[m]].producer].fn = cpu_k_fused_skip;
+            np->fn = cpu_k_fused_linears;
+            np->n_in = hit[i];
         } else {
             memcpy(&nv[off], &p->in_vals[np->in_first], np->n_in * sizeof(*nv));
         }
         np->in_first = off;
         off += np->n_in;
+        if (p->max_in < np->n_in)
+            p->max_in = np->n_in;
     }
     free(p->in_vals);
     p->in_vals = nv;
@@ -189,5 +267,6 @@ void cpu_fuse_count(const cpu_plan *p, cpu_fuse_counts *out)
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         out->swiglu += p->nodes[i].fn == cpu_k_fused_swiglu;
         out->add_rmsnorm += p->nodes[i].fn == cpu_k_fused_add_rmsnorm;
+        out->linears += p->nodes[i].fn == cpu_k_fused_linears;
     }
 }

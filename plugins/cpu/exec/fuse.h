@@ -10,6 +10,13 @@
  *                                             {x, gamma, r, sum} and writes both; the Add runs
  *                                             cpu_k_fused_skip (its output buffer is allocated
  *                                             as before and filled by the RMSNorm node).
+ *   Linears:      MatMul(A, W_0) .. MatMul(A, W_k-1), 2 <= k <= 4 nodes with only Constants
+ *                                             between them, the same A, constant compressed
+ *                                             weights, transpose_b = 1 and transpose_a = 0 (Q / K
+ *                                             / V, gate / up) -> the last runs cpu_k_fused_linears on
+ *                                             {A, W_k-1, W_0, out_0, ...}: one GEMV region for
+ *                                             all in decode (the earlier ones run
+ *                                             cpu_k_fused_skip: they only get output buffers).
  * A pattern is taken only when it matches exactly: the ops still have their standard kernels,
  * float element types agree, no static dim broadcasts, the SiLU output has no other consumer,
  * the Add output has no consumer before the RMSNorm, and x, r are not state views. Dims unknown
@@ -28,6 +35,7 @@
 typedef struct cpu_fuse_counts {
     uint32_t swiglu;      /* Mul(SiLU) pairs fused */
     uint32_t add_rmsnorm; /* Add + RMSNorm pairs fused */
+    uint32_t linears;     /* groups of sibling MatMuls fused */
 } cpu_fuse_counts;
 
 /* 0 when GENRT_CPU_FUSION is set to "0" (or "off"/"no"/"false"), else 1. */

@@ -72,8 +72,9 @@ grt_status cpu_plan_tile_weights(cpu_plan *p, size_t *bytes)
     cpu_pool *pool = cpu_streams_pool(p->streams, 0);
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         const cpu_node_plan *np = &p->nodes[i];
-        if (np->op != GRT_OP_MATMUL || np->fn == NULL || np->n_in != 2)
-            continue;
+        if (np->op != GRT_OP_MATMUL || np->fn == NULL || np->n_in < 2)
+            continue; /* input 1: the weight (the sibling inputs of a fused node are tiled at
+                       * their own, skipped nodes) */
         uint32_t v = p->in_vals[np->in_first + 1];
         if (!wants_tiles(p, i, v))
             continue;

@@ -2,7 +2,9 @@
  * test_cpu_fuse.c - the CPU plan's fusion pass (exec/fuse.h) on the bundled stories260K model:
  * the plan built with GENRT_CPU_FUSION=1 finds one SwiGLU per layer and 2 x layers Add+RMSNorm
  * pairs (none with fusion off); prefill of 8 tokens then 24 greedy decode steps give identical
- * tokens and logits within 1e-5 with fusion on and off, serial and on a 2-thread pool.
+ * tokens and logits within 1e-5 with fusion on and off, serial and on a 2-thread pool. Then the
+ * same with the weights compressed to int8 (per channel): the plan also groups the Q / K / V and
+ * gate / up MatMuls (2 x layers sibling groups, cpu_k_fused_linears).
  * Runs the plan directly (core graph view + host API, no plugin loading).
  * Usage: test_cpu_fuse MODEL_DIR (holding stories260K.bin); skips (77) when it is missing.
  */
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <genrt/compress.h>
 #include <genrt/genrt.h>
 
 #include "exec/fuse.h"
@@ -74,7 +77,7 @@ static int argmax(const float *x)
 }
 
 /* Builds the plan with fusion on or off, checks the pattern counts, runs prefill + decode. */
-static void run(const grt_graph_view *view, int fusion, int threads, run_out *o)
+static void run(const grt_graph_view *view, int fusion, int threads, uint32_t linears, run_out *o)
 {
     const grt_host_api *host = grt_runtime_host_api();
     cpu_plan *plan = NULL;
@@ -88,8 +91,10 @@ static void run(const grt_graph_view *view, int fusion, int threads, run_out *o)
     if (!plan)
         return;
     cpu_fuse_count(plan, &fc);
-    CHECKF(fc.swiglu == (fusion ? LAYERS : 0) && fc.add_rmsnorm == (fusion ? 2 * LAYERS : 0),
-           "fusion %d: %u SwiGLU, %u Add+RMSNorm fused", fusion, fc.swiglu, fc.add_rmsnorm);
+    CHECKF(fc.swiglu == (fusion ? LAYERS : 0) && fc.add_rmsnorm == (fusion ? 2 * LAYERS : 0) &&
+               fc.linears == (fusion ? linears : 0),
+           "fusion %d: %u SwiGLU, %u Add+RMSNorm, %u sibling MatMul groups fused", fusion,
+           fc.swiglu, fc.add_rmsnorm, fc.linears);
     CHECK_OK(cpu_request_create(plan, &rq));
     static const int64_t prompt[PREFILL] = {1, 403, 407, 261, 378, 386, 285, 268};
     int ok = rq && infer(rq, prompt, PREFILL, 0, o->logits[0]);
@@ -120,17 +125,31 @@ int main(int argc, char **argv)
     if (m)
         CHECK_OK(grt_ir_snapshot(m, &view));
     run_out *on = calloc(1, sizeof *on), *off = calloc(1, sizeof *off);
-    for (int threads = 1; view && on && off && threads <= 2; threads++) {
-        run(view, 1, threads, on);
-        run(view, 0, threads, off);
-        double err = 0;
-        for (int s = 0; s <= STEPS; s++)
-            for (int i = 0; i < VOCAB; i++)
-                err = fmax(err, fabs((double)on->logits[s][i] - off->logits[s][i]));
-        CHECKF(memcmp(on->tokens, off->tokens, sizeof on->tokens) == 0,
-               "threads %d: greedy tokens differ with fusion on and off", threads);
-        CHECKF(err <= 1e-5, "threads %d: logits differ by %g with fusion on and off", threads, err);
-        printf("threads %d: max |logit(fused) - logit(unfused)| = %g\n", threads, err);
+    for (int compressed = 0; compressed < 2; compressed++) {
+        if (compressed) { /* int8 weights: the sibling MatMuls group too */
+            grt_compress_config cc;
+            grt_compress_config_init(&cc);
+            cc.group_size = GRT_COMPRESS_GROUP_PER_CHANNEL;
+            if (view)
+                grt_ir_view_release(view);
+            view = NULL;
+            CHECK_OK(grt_model_compress_weights(m, &cc, NULL));
+            CHECK_OK(grt_ir_snapshot(m, &view));
+        }
+        for (int threads = 1; view && on && off && threads <= 2; threads++) {
+            run(view, 1, threads, compressed ? 2 * LAYERS : 0, on);
+            run(view, 0, threads, 0, off);
+            double err = 0;
+            for (int s = 0; s <= STEPS; s++)
+                for (int i = 0; i < VOCAB; i++)
+                    err = fmax(err, fabs((double)on->logits[s][i] - off->logits[s][i]));
+            CHECKF(memcmp(on->tokens, off->tokens, sizeof on->tokens) == 0,
+                   "threads %d: greedy tokens differ with fusion on and off", threads);
+            CHECKF(err <= 1e-5, "threads %d: logits differ by %g with fusion on and off", threads,
+                   err);
+            printf("%s, threads %d: max |logit(fused) - logit(unfused)| = %g\n",
+                   compressed ? "int8" : "f32", threads, err);
+        }
     }
     unsetenv("GENRT_CPU_FUSION");
     free(on);

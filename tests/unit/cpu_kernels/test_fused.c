@@ -4,7 +4,9 @@
  * double reference: SwiGLU (silu(g) * u) and Add+RMSNorm (sum = x + r, y = rmsnorm(sum) * gamma),
  * edge row sizes 1, 7, 8, 9, 4097, f32 fast paths and the fallbacks (f16, broadcasting), each
  * ISA path forced in turn. Also RoPE (per-thread scratch) against a double reference on every ISA
- * path, both modes, head sizes 2 .. 130.
+ * path, both modes, head sizes 2 .. 130. Sibling MatMuls (one region for Q / K / V or gate / up
+ * in decode) against each MatMul alone, bit for bit, with the region count showing which way the
+ * fused kernel went.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +17,8 @@
 #include "harness.h"
 #include "kernels/fp16.h"
 #include "kernels/fused/fused.h"
+#include "kernels/matmul/dq.h"
+#include "threads/pool.h"
 #include "suites.h"
 
 static int same_bits(const cpu_tensor *a, const cpu_tensor *b)
@@ -126,8 +130,92 @@ static void test_rope_isa(int mode, int64_t D)
     th_free(&X), th_free(&Y), th_free(&P);
 }
 
+/* Sibling MatMuls (cpu_k_fused_linears): k weights [N_m, K] of storage st[m] (group G[m], 0 = per
+ * channel) on one A [M, K], activations quantized per 32. Each output must equal the MatMul run
+ * alone bit for bit (same kernels; a GEMV row does not depend on the split), whichever way the
+ * fused kernel goes. `fast`: the group must run as one region (counted on th_pool, where the
+ * weights are large enough for each alone to open one), else as the k MatMuls. */
+static void test_linears(uint32_t k, int64_t M, int64_t K, const grt_element_type *st,
+                         const int64_t *G, const int64_t *N, int fast)
+{
+    th_attr_reset();
+    th_attr_int("transpose_b", 1);
+    th_dq_group_size = 32;
+    int64_t ad[2] = {M, K};
+    cpu_tensor A = th_tensor(GRT_F32, 2, ad), in[8], o[4], r[4];
+    qw w[4];
+    uint8_t *tiled[4] = {NULL, NULL, NULL, NULL};
+    th_fill(&A, -2, 2);
+    for (uint32_t m = 0; m < k; m++) {
+        int64_t wd[2] = {N[m], K}, od[2] = {M, N[m]};
+        w[m] = th_make_qw(GRT_F32, 2, wd, st[m], G[m] ? G[m] : K, GRT_F16);
+        w[m].t.comp = &w[m].ci;
+        cpu_dq_w dw; /* the plan's tiled copy, as cpu_plan_tile_weights makes it */
+        if (cpu_dq_tileable(cpu_dq_storage_bits(st[m]), (size_t)K) &&
+            cpu_dq_weight(w[m].t.data, &w[m].ci, (size_t)N[m], (size_t)K, &dw))
+            w[m].t.dq_tiled = tiled[m] = cpu_dq_tiled_new(&dw, NULL);
+        o[m] = th_tensor(GRT_F32, 2, od);
+        r[m] = th_tensor(GRT_F32, 2, od);
+        for (size_t i = 0; i < th_numel(&o[m]); i++)
+            ((float *)o[m].data)[i] = NAN;
+    }
+    cpu_pool_stats s0, s1, s2;
+    cpu_pool_get_stats(th_pool, &s0);
+    for (uint32_t m = 0; m < k; m++)
+        TH_CHECK(th_run(GRT_OP_MATMUL, (cpu_tensor[]){A, w[m].t}, 2, &r[m], 1) == GRT_OK,
+                 "matmul: %s", th_last_error());
+    cpu_pool_get_stats(th_pool, &s1);
+    in[0] = A;
+    in[1] = w[k - 1].t;
+    for (uint32_t m = 0; m + 1 < k; m++) {
+        in[2 + 2 * m] = w[m].t;
+        in[3 + 2 * m] = o[m];
+    }
+    grt_status rs = th_call(GRT_OP_MATMUL, cpu_k_fused_linears, in, 2 * k, &o[k - 1], 1);
+    cpu_pool_get_stats(th_pool, &s2);
+    char what[128];
+    snprintf(what, sizeof what, "fused linears %s k %u M %lld K %lld storage %d/%d N0 %lld",
+             cpu_isa_name(cpu_isa_active()), k, (long long)M, (long long)K, (int)st[0],
+             (int)st[k - 1], (long long)N[0]);
+    TH_CHECK(rs == GRT_OK, "%s: %s", what, th_last_error());
+    for (uint32_t m = 0; m < k; m++)
+        TH_CHECK(same_bits(&o[m], &r[m]), "%s: output %u differs from its MatMul alone", what, m);
+    uint64_t alone = s1.regions - s0.regions, fused = s2.regions - s1.regions;
+    if (th_pool != NULL && alone >= k)
+        TH_CHECK(fast ? fused == 1 : fused == alone,
+                 "%s: %llu regions fused, %llu alone (expected %s)", what,
+                 (unsigned long long)fused, (unsigned long long)alone, fast ? "1" : "the same");
+    for (uint32_t m = 0; m < k; m++) {
+        cpu_dq_tiled_free(tiled[m]);
+        th_free_qw(&w[m]);
+        th_free(&o[m]);
+        th_free(&r[m]);
+    }
+    th_free(&A);
+    th_dq_group_size = 0;
+}
+
+static void linears_isa(void)
+{
+    static const grt_element_type u4[4] = {GRT_U4, GRT_U4, GRT_U4, GRT_U4},
+                                  i4[4] = {GRT_I4, GRT_I4, GRT_I4, GRT_I4},
+                                  u8[4] = {GRT_U8, GRT_U8, GRT_U8, GRT_U8},
+                                  mixed[2] = {GRT_U4, GRT_U8};
+    static const int64_t g32[4] = {32, 32, 32, 32}, g128[4] = {128, 128, 128, 128},
+                         pc[4] = {0, 0, 0, 0}, gm[2] = {32, 0};
+    static const int64_t qkv[3] = {128, 64, 64}, odd[4] = {8, 20, 36, 72}, gu[2] = {96, 96};
+    test_linears(3, 1, 256, u4, g128, qkv, 1);  /* Q / K / V, decode */
+    test_linears(3, 1, 256, i4, g32, qkv, 1);   /* symmetric */
+    test_linears(2, 1, 128, u8, pc, gu, 1);     /* gate / up, int8 per channel */
+    test_linears(4, 1, 64, u4, g32, odd, 1);    /* partial tiles; chunks across weights */
+    test_linears(3, 5, 256, u4, g32, qkv, 1);   /* the largest GEMV M */
+    test_linears(3, 6, 256, u4, g32, qkv, 0);   /* prompt: each MatMul alone */
+    test_linears(2, 1, 128, mixed, gm, gu, 0);  /* different quantizations: each alone */
+}
+
 static void fused_isa(void)
 {
+    linears_isa();
     static const int64_t heads[] = {2, 8, 18, 64, 130};
     for (size_t h = 0; h < 5; h++) {
         test_rope_isa(0, heads[h]);

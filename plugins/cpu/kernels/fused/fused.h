@@ -25,6 +25,13 @@ CPU_KERNEL(cpu_k_fused_swiglu);
  * f32 with equal shapes; otherwise Add then RMSNorm (same results as unfused). */
 CPU_KERNEL(cpu_k_fused_add_rmsnorm);
 
+/* Sibling MatMuls (linears.c): k = n_in / 2 (2..4) MatMul nodes with the same A and the same
+ * attributes (transpose_b = 1, transpose_a = 0); the last runs this with in = {A, W, W_0, out_0,
+ * ..., W_k-2, out_k-2} and out = MatMul(A, W); the earlier ones ran cpu_k_fused_skip (their output
+ * buffers, in[3 + 2m] here, get out_m = MatMul(A, W_m)). Results equal the unfused ones (a GEMV
+ * row of the integer kernels does not depend on how the rows are split). */
+CPU_KERNEL(cpu_k_fused_linears);
+
 /* Does nothing: the node's output is computed (or made unnecessary) by a later fused kernel. */
 CPU_KERNEL(cpu_k_fused_skip);
 

@@ -37,6 +37,17 @@ int cpu_linear(const cpu_linear_job *job, grt_status *st);
 
 int cpu_linear_bf16(const cpu_linear_job *job, grt_status *st);
 int cpu_linear_dq(const cpu_linear_job *job, grt_status *st);
+
+/* Most linear layers that cpu_linear_dq_n runs in one parallel region. */
+#define CPU_LINEAR_MAX_SIBLINGS 4
+
+/* Sibling linear layers (Q / K / V, gate / up: the same A, M and K, different W, N and out) as
+ * one GEMV: A quantized once, the rows of all weights split over ctx->pool as one index space,
+ * so a small projection does not pay a region of its own (jobs[0].ctx is used). Takes the jobs
+ * only when every weight has a GEMV path (M <= CPU_DQ_GEMV_MAX_M) and the same activation
+ * quantization (bits, group size, zero-point sums); returns 0 otherwise (nothing written), so the
+ * caller runs them one by one. n = 1 is cpu_linear_dq (GEMMs included). */
+int cpu_linear_dq_n(const cpu_linear_job *jobs, size_t n, grt_status *st);
 int cpu_linear_fp(const cpu_linear_job *job, grt_status *st);
 
 /* *w (kernels/matmul/dq.h) for the compressed job->w, viewing the plan's tiled copy when it has

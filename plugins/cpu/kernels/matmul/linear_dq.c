@@ -20,12 +20,16 @@
 
 typedef struct dq_call {
     cpu_dq_act act;
-    cpu_dq_w w;
+    cpu_dq_w w; /* the first weight: the activation's quantization follows it */
     const float *a;
     size_t ga;
-    float *out;
-    size_t N;
     size_t unit; /* W rows per work item: a whole tile or panel of the row kernel */
+    size_t n;    /* weights (1, or up to CPU_LINEAR_MAX_SIBLINGS sharing A: GEMV only) */
+    const cpu_dq_w *wm[CPU_LINEAR_MAX_SIBLINGS];
+    float *out[CPU_LINEAR_MAX_SIBLINGS];
+    size_t N[CPU_LINEAR_MAX_SIBLINGS];
+    size_t ufirst[CPU_LINEAR_MAX_SIBLINGS + 1]; /* first work item of each weight, then the total */
+    size_t pbuf;                                /* floats of per-thread scratch (the largest) */
     cpu_dq_rows_fn rows;
     cpu_dq_group_fn quant;
     cpu_dq_perm_fn perm;
@@ -38,19 +42,25 @@ static void quant_range(void *arg, size_t begin, size_t end)
     cpu_dq_quantize_rows(&c->act, c->a, begin, end, c->ga, c->w.G, c->quant, c->perm);
 }
 
-/* Work items are units of c->unit rows (CPU_DQ_TILE8 for the GEMVs, a panel for the GEMMs), so
- * chunks start on a tile of either height and cut no GEMM panel short. */
+/* Work items are units of c->unit rows (CPU_DQ_TILE8 for the GEMVs, a panel for the GEMMs) of
+ * the weights one after the other, each weight's first unit on its first row, so chunks start on
+ * a tile of either height and cut no GEMM panel short; a chunk may span weights. */
 static void rows_range(void *arg, size_t begin, size_t end)
 {
     dq_call *c = arg;
-    begin *= c->unit;
-    end = end * c->unit < c->N ? end * c->unit : c->N;
-    float *pbuf = cpu_scratch(1, sizeof(float) * cpu_dq_pbuf_floats(&c->w));
+    float *pbuf = cpu_scratch(1, sizeof(float) * c->pbuf);
     if (pbuf == NULL) {
         atomic_store(&c->failed, 1);
         return;
     }
-    c->rows(&c->act, &c->w, begin, end, c->out, c->N, pbuf);
+    for (size_t m = 0; m < c->n; m++) {
+        size_t u0 = c->ufirst[m], b = begin > u0 ? begin : u0;
+        size_t e = end < c->ufirst[m + 1] ? end : c->ufirst[m + 1];
+        if (b >= e)
+            continue;
+        size_t r1 = (e - u0) * c->unit < c->N[m] ? (e - u0) * c->unit : c->N[m];
+        c->rows(&c->act, c->wm[m], (b - u0) * c->unit, r1, c->out[m], c->N[m], pbuf);
+    }
 }
 
 static size_t align64(size_t n)
@@ -67,15 +77,37 @@ int cpu_linear_dq_weight(const cpu_linear_job *job, struct cpu_dq_w *w)
     return 1;
 }
 
+/* Weight `w` takes the activation quantized for `w0` (same bits, group and zero-point sums) and
+ * has a GEMV path. */
+static int dq_shares_act(const cpu_dq_w *w, const cpu_dq_w *w0, cpu_isa isa)
+{
+    return w->bits == w0->bits && w->G == w0->G && w->ngw == w0->ngw &&
+           cpu_dq_act_needs_zs(w, isa) == cpu_dq_act_needs_zs(w0, isa) && cpu_dq_gemv_avx2_ok(w);
+}
+
 int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
 {
+    return cpu_linear_dq_n(job, 1, st);
+}
+
+int cpu_linear_dq_n(const cpu_linear_job *jobs, size_t n, grt_status *st)
+{
+    const cpu_linear_job *job = &jobs[0];
     const cpu_kernel_ctx *ctx = job->ctx;
     dq_call c = {0};
+    cpu_dq_w ws[CPU_LINEAR_MAX_SIBLINGS];
     size_t M = job->M, N = job->N, K = job->K;
     size_t ga = ctx->dq_group_size > 0 ? (size_t)ctx->dq_group_size : 0;
-    if (M == 0 || N == 0 || K == 0 || ga == 0 || ga % CPU_DQ_BLOCK != 0 || K % ga != 0 ||
-        !cpu_linear_dq_weight(job, &c.w))
+    if (n == 0 || n > CPU_LINEAR_MAX_SIBLINGS || M == 0 || N == 0 || K == 0 || ga == 0 ||
+        ga % CPU_DQ_BLOCK != 0 || K % ga != 0 || !cpu_linear_dq_weight(job, &c.w))
         return 0;
+    c.n = n;
+    ws[0] = c.w;
+    for (size_t m = 1; m < n; m++) /* siblings: one GEMV region on one quantized activation */
+        if (jobs[m].M != M || jobs[m].K != K || jobs[m].a != job->a || jobs[m].N == 0 ||
+            M > CPU_DQ_GEMV_MAX_M || !cpu_linear_dq_weight(&jobs[m], &ws[m]) ||
+            !dq_shares_act(&ws[m], &c.w, cpu_isa_active()) || !cpu_dq_gemv_avx2_ok(&c.w))
+            return 0;
     c.act.M = M;
     c.act.K = K;
     c.act.nb = K / CPU_DQ_BLOCK;
@@ -121,8 +153,6 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
     }
     c.a = job->a;
     c.ga = ga;
-    c.out = job->out;
-    c.N = N;
     c.rows = cpu_dq_rows_scalar;
     c.unit = CPU_DQ_TILE8;
     c.quant = cpu_dq_quant_group_scalar;
@@ -141,10 +171,18 @@ int cpu_linear_dq(const cpu_linear_job *job, grt_status *st)
         c.perm = cpu_dq_perm_block_avx2;
     }
 #endif
+    for (size_t m = 0; m < n; m++) {
+        c.wm[m] = &ws[m];
+        c.out[m] = jobs[m].out;
+        c.N[m] = jobs[m].N;
+        c.ufirst[m + 1] = c.ufirst[m] + (jobs[m].N + c.unit - 1) / c.unit;
+        size_t pf = cpu_dq_pbuf_floats(&ws[m]);
+        c.pbuf = pf > c.pbuf ? pf : c.pbuf;
+    }
     atomic_init(&c.failed, 0);
     cpu_parallel_for(ctx->pool, M, 4, quant_range, &c);
-    cpu_parallel_for(ctx->pool, (N + c.unit - 1) / c.unit,
-                     c.unit < CPU_DQ_NB ? CPU_DQ_NB / c.unit : 1, rows_range, &c);
+    cpu_parallel_for(ctx->pool, c.ufirst[n], c.unit < CPU_DQ_NB ? CPU_DQ_NB / c.unit : 1,
+                     rows_range, &c);
     *st = atomic_load(&c.failed)
               ? cpu_kernel_error(ctx, GRT_ERROR_OUT_OF_MEMORY, "out of memory (kernel scratch)")
               : GRT_OK;
