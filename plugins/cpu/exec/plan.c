@@ -4,6 +4,7 @@
  */
 #include "plan.h"
 
+#include "fold.h"
 #include "fuse.h"
 #include "tile.h"
 #include "util.h"
@@ -498,6 +499,8 @@ grt_status cpu_plan_create(const grt_host_api *host, const grt_graph_view *g,
     if (st != GRT_OK)
         goto fail;
     plan_appends(p);
+    if ((st = cpu_fold_plan(p)) != GRT_OK) /* exec/fold.h */
+        goto fail;
     if (cpu_fuse_enabled() && (st = cpu_fuse_plan(p)) != GRT_OK) /* exec/fuse.h */
         goto fail;
     st = plan_liveness(p);
@@ -530,6 +533,7 @@ void cpu_plan_destroy(cpu_plan *plan)
         return;
     cpu_streams_destroy(plan->streams);
     cpu_plan_untile_weights(plan);
+    cpu_fold_free(plan);
     free(plan->nodes);
     free(plan->values);
     free(plan->in_vals);

@@ -102,6 +102,8 @@ typedef struct cpu_plan {
     uint32_t n_vars;
     cpu_variable *vars;
     uint32_t max_in, max_out; /* largest n_in / n_out of any node */
+    void **folded;            /* exec/fold.h: data of the Constants folded at compile time */
+    uint32_t n_folded;
 } cpu_plan;
 
 /* Builds the plan of g with configuration cfg (copied). Errors: NOT_SUPPORTED (an op or type

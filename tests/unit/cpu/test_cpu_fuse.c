@@ -1,10 +1,13 @@
 /*
- * test_cpu_fuse.c - the CPU plan's fusion pass (exec/fuse.h) on the bundled stories260K model:
+ * test_cpu_fuse.c - the CPU plan's rewrite passes: fusion (exec/fuse.h) on the bundled stories260K
+ * model:
  * the plan built with GENRT_CPU_FUSION=1 finds one SwiGLU per layer and 2 x layers Add+RMSNorm
  * pairs (none with fusion off); prefill of 8 tokens then 24 greedy decode steps give identical
  * tokens and logits within 1e-5 with fusion on and off, serial and on a 2-thread pool. Then the
  * same with the weights compressed to int8 (per channel): the plan also groups the Q / K / V and
- * gate / up MatMuls (2 x layers sibling groups, cpu_k_fused_linears).
+ * gate / up MatMuls (2 x layers sibling groups, cpu_k_fused_linears). Constant folding
+ * (exec/fold.h) on a random-weight 2-layer llama with f16 weights: its norm weights' Converts
+ * (2 x layers + 1) become Constants, with the same tokens and logits as with folding off.
  * Runs the plan directly (core graph view + host API, no plugin loading).
  * Usage: test_cpu_fuse MODEL_DIR (holding stories260K.bin); skips (77) when it is missing.
  */
@@ -13,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <genrt/compress.h>
 #include <genrt/genrt.h>
 
+#include "exec/fold.h"
 #include "exec/fuse.h"
 #include "exec/plan.h"
 #include "exec/request.h"
@@ -76,8 +81,16 @@ static int argmax(const float *x)
     return best;
 }
 
-/* Builds the plan with fusion on or off, checks the pattern counts, runs prefill + decode. */
-static void run(const grt_graph_view *view, int fusion, int threads, uint32_t linears, run_out *o)
+/* What a plan must have fused / folded (layers: SwiGLU = layers, Add+RMSNorm = 2 x layers when
+ * fusion is on). */
+typedef struct want_t {
+    uint32_t layers, linears, folded;
+} want_t;
+
+/* Builds the plan with fusion and folding on or off, checks the pattern counts, runs prefill +
+ * decode. */
+static void run(const grt_graph_view *view, int fusion, int fold, int threads, const want_t *w,
+                run_out *o)
 {
     const grt_host_api *host = grt_runtime_host_api();
     cpu_plan *plan = NULL;
@@ -85,16 +98,19 @@ static void run(const grt_graph_view *view, int fusion, int threads, uint32_t li
     cpu_config cfg;
     cpu_fuse_counts fc;
     setenv("GENRT_CPU_FUSION", fusion ? "1" : "0", 1);
+    setenv("GENRT_CPU_FOLD", fold ? "1" : "0", 1);
     CHECK_OK(cpu_config_parse(host, NULL, 0, &cfg));
     cfg.resolved_threads = threads;
     CHECK_OK(cpu_plan_create(host, view, &cfg, &plan));
     if (!plan)
         return;
     cpu_fuse_count(plan, &fc);
-    CHECKF(fc.swiglu == (fusion ? LAYERS : 0) && fc.add_rmsnorm == (fusion ? 2 * LAYERS : 0) &&
-               fc.linears == (fusion ? linears : 0),
+    CHECKF(fc.swiglu == (fusion ? w->layers : 0) && fc.add_rmsnorm == (fusion ? 2 * w->layers : 0) &&
+               fc.linears == (fusion ? w->linears : 0),
            "fusion %d: %u SwiGLU, %u Add+RMSNorm, %u sibling MatMul groups fused", fusion,
            fc.swiglu, fc.add_rmsnorm, fc.linears);
+    CHECKF(cpu_fold_count(plan) == (fold ? w->folded : 0), "fold %d: %u nodes folded, want %u",
+           fold, cpu_fold_count(plan), fold ? w->folded : 0);
     CHECK_OK(cpu_request_create(plan, &rq));
     static const int64_t prompt[PREFILL] = {1, 403, 407, 261, 378, 386, 285, 268};
     int ok = rq && infer(rq, prompt, PREFILL, 0, o->logits[0]);
@@ -105,6 +121,52 @@ static void run(const grt_graph_view *view, int fusion, int threads, uint32_t li
     CHECKF(ok, "fusion %d threads %d: inference failed", fusion, threads);
     cpu_request_destroy(rq);
     cpu_plan_destroy(plan);
+}
+
+/* Same greedy tokens and logits within 1e-5. */
+static void compare(const run_out *on, const run_out *off, const char *what, int threads)
+{
+    double err = 0;
+    for (int s = 0; s <= STEPS; s++)
+        for (int i = 0; i < VOCAB; i++)
+            err = fmax(err, fabs((double)on->logits[s][i] - off->logits[s][i]));
+    CHECKF(memcmp(on->tokens, off->tokens, sizeof on->tokens) == 0,
+           "%s, threads %d: greedy tokens differ", what, threads);
+    CHECKF(err <= 1e-5, "%s, threads %d: logits differ by %g", what, threads, err);
+    printf("%s, threads %d: max |logit difference| = %g\n", what, threads, err);
+}
+
+/* Folding on a random 2-layer llama with f16 weights (its RMSNorm weights are converted to f32 by
+ * Convert nodes): 2 x 2 + 1 Converts folded, results as with folding off. */
+static void test_fold(run_out *on, run_out *off)
+{
+    static const char cfg[] =
+        "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", "
+        "\"hidden_size\": 64, \"intermediate_size\": 128, \"num_hidden_layers\": 2, "
+        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 512, "
+        "\"max_position_embeddings\": 256, \"rms_norm_eps\": 1e-05, \"rope_theta\": 10000.0, "
+        "\"hidden_act\": \"silu\", \"tie_word_embeddings\": false}";
+    char path[] = "/tmp/genrt_fold_cfg_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECKF(f != NULL && fputs(cfg, f) >= 0, "cannot write %s", path);
+    if (f)
+        fclose(f);
+    grt_model *m = NULL;
+    const grt_graph_view *view = NULL;
+    CHECK_OK(grt_model_create_random(path, 7, GRT_F16, &m));
+    unlink(path);
+    if (m)
+        CHECK_OK(grt_ir_snapshot(m, &view));
+    want_t w = {2, 0, 2 * 2 + 1};
+    for (int threads = 1; view && on && off && threads <= 2; threads++) {
+        run(view, 1, 1, threads, &w, on);
+        run(view, 1, 0, threads, &w, off);
+        compare(on, off, "f16 random, folding on / off", threads);
+    }
+    if (view)
+        grt_ir_view_release(view);
+    grt_model_destroy(m);
 }
 
 int main(int argc, char **argv)
@@ -136,26 +198,22 @@ int main(int argc, char **argv)
             CHECK_OK(grt_model_compress_weights(m, &cc, NULL));
             CHECK_OK(grt_ir_snapshot(m, &view));
         }
+        want_t w = {LAYERS, compressed ? 2 * LAYERS : 0, 0};
         for (int threads = 1; view && on && off && threads <= 2; threads++) {
-            run(view, 1, threads, compressed ? 2 * LAYERS : 0, on);
-            run(view, 0, threads, 0, off);
-            double err = 0;
-            for (int s = 0; s <= STEPS; s++)
-                for (int i = 0; i < VOCAB; i++)
-                    err = fmax(err, fabs((double)on->logits[s][i] - off->logits[s][i]));
-            CHECKF(memcmp(on->tokens, off->tokens, sizeof on->tokens) == 0,
-                   "threads %d: greedy tokens differ with fusion on and off", threads);
-            CHECKF(err <= 1e-5, "threads %d: logits differ by %g with fusion on and off", threads,
-                   err);
-            printf("%s, threads %d: max |logit(fused) - logit(unfused)| = %g\n",
-                   compressed ? "int8" : "f32", threads, err);
+            run(view, 1, 1, threads, &w, on);
+            run(view, 0, 1, threads, &w, off);
+            compare(on, off, compressed ? "int8, fusion on / off" : "f32, fusion on / off",
+                    threads);
         }
     }
-    unsetenv("GENRT_CPU_FUSION");
-    free(on);
-    free(off);
     if (view)
         grt_ir_view_release(view);
+    view = NULL;
+    test_fold(on, off);
+    unsetenv("GENRT_CPU_FUSION");
+    unsetenv("GENRT_CPU_FOLD");
+    free(on);
+    free(off);
     grt_model_destroy(m);
     grt_core_destroy(core);
     TEST_EXIT("test_cpu_fuse");
