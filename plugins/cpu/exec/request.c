@@ -29,6 +29,12 @@ struct cpu_request {
     cpu_tensor *tin, *tout; /* [max_in], [max_out] */
     cpu_buf_id *tmp_in;     /* [max_in] dense copies of strided inputs of the running node */
     grt_shape *sin, *sout;
+    /* Shape cache: the output shapes host->infer_shapes gave node i (sc_out[out_first ..]) for the
+     * input shapes in sc_in[in_first ..], valid when sc_ok[i]. The host infers from shapes and
+     * attributes only, so equal input shapes give equal outputs: in decode most nodes see the
+     * same shapes every step and skip the call. */
+    grt_shape *sc_in, *sc_out;
+    uint8_t *sc_ok;
     int has_output;
 };
 
@@ -64,8 +70,16 @@ grt_status cpu_request_create(cpu_plan *plan, cpu_request **out)
     rq->tmp_in = malloc(mi * sizeof(*rq->tmp_in));
     rq->sin = calloc(mi, sizeof(*rq->sin));
     rq->sout = calloc(mo, sizeof(*rq->sout));
+    size_t n_in_all = 1;
+    for (uint32_t i = 0; i < plan->n_nodes; i++)
+        if (plan->nodes[i].in_first + plan->nodes[i].n_in > n_in_all)
+            n_in_all = plan->nodes[i].in_first + plan->nodes[i].n_in;
+    rq->sc_in = calloc(n_in_all, sizeof(*rq->sc_in));
+    rq->sc_out = calloc(nv, sizeof(*rq->sc_out));
+    rq->sc_ok = calloc(plan->n_nodes ? plan->n_nodes : 1, 1);
     if (!rq->inputs || !rq->bound || !rq->dense || !rq->dense_cap || !rq->vals || !rq->buf ||
-        !rq->states || !rq->assign_tmp || !rq->tin || !rq->tout || !rq->sin || !rq->sout || !rq->tmp_in) {
+        !rq->states || !rq->assign_tmp || !rq->tin || !rq->tout || !rq->sin || !rq->sout ||
+        !rq->tmp_in || !rq->sc_in || !rq->sc_out || !rq->sc_ok) {
         cpu_request_destroy(rq);
         return cpu_host_error(host, GRT_ERROR_OUT_OF_MEMORY, "CPU: out of memory");
     }
@@ -104,6 +118,9 @@ void cpu_request_destroy(cpu_request *rq)
     free(rq->tmp_in);
     free(rq->sin);
     free(rq->sout);
+    free(rq->sc_in);
+    free(rq->sc_out);
+    free(rq->sc_ok);
     free(rq);
 }
 
@@ -292,6 +309,37 @@ static grt_status run_append(cpu_request *rq, uint32_t node)
     return st;
 }
 
+/* a[0..n) and b[0..n) have the same ranks and dims. */
+static int same_shapes(const grt_shape *a, const grt_shape *b, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (a[k].rank != b[k].rank ||
+            memcmp(a[k].dims, b[k].dims, sizeof(a[k].dims[0]) * a[k].rank) != 0)
+            return 0;
+    return 1;
+}
+
+/* rq->sout = the output shapes of node for the input shapes in rq->sin: from the shape cache when
+ * they are the ones of the node's last inference, else from the host (then cached). */
+static grt_status node_shapes(cpu_request *rq, uint32_t node)
+{
+    const cpu_plan *p = rq->plan;
+    const cpu_node_plan *np = &p->nodes[node];
+    grt_shape *ci = rq->sc_in + np->in_first, *co = rq->sc_out + np->out_first;
+    if (rq->sc_ok[node] && same_shapes(ci, rq->sin, np->n_in)) {
+        memcpy(rq->sout, co, sizeof(*co) * np->n_out);
+        return GRT_OK;
+    }
+    rq->sc_ok[node] = 0;
+    grt_status st = p->host->infer_shapes(p->g, node, rq->sin, rq->sout);
+    if (st != GRT_OK)
+        return st; /* the host named the node */
+    memcpy(ci, rq->sin, sizeof(*ci) * np->n_in);
+    memcpy(co, rq->sout, sizeof(*co) * np->n_out);
+    rq->sc_ok[node] = 1;
+    return GRT_OK;
+}
+
 /* Output shapes, arena buffers and the kernel call of a compute node whose inputs are in rq->tin
  * (their shapes in rq->sin). */
 static grt_status call_kernel(cpu_request *rq, uint32_t node)
@@ -300,9 +348,9 @@ static grt_status call_kernel(cpu_request *rq, uint32_t node)
     const cpu_node_plan *np = &p->nodes[node];
     int ok = 0;
     char sb[96];
-    grt_status st = p->host->infer_shapes(p->g, node, rq->sin, rq->sout);
+    grt_status st = node_shapes(rq, node);
     if (st != GRT_OK)
-        return st; /* the host named the node */
+        return st;
     for (uint32_t o = 0; o < np->n_out; o++) {
         uint32_t v = np->out_first + o;
         cpu_tensor *t = &rq->vals[v];
